@@ -1,0 +1,48 @@
+/**
+ * Validation of what callers send, at the edge (client library, CLI, gateway), so a bad request
+ * is refused with a clear message before anything reaches Temporal. zod stays out of workflow code.
+ */
+import { z } from 'zod';
+
+export const StartPrakerjaPaymentInput = z.object({
+  // Becomes part of the workflow id, so only characters that are safe in ids and URLs.
+  invoiceCode: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'invoiceCode: 1-64 of A-Z a-z 0-9 . _ -'),
+  invoiceUrl: z.url(),
+  paymentToken: z.string().min(8, 'paymentToken is required'),
+  amount: z.number().int('amount must be whole rupiah').positive(),
+  orderId: z.string().min(1).max(128),
+  otpTimeoutSeconds: z.number().int().min(10).max(86_400).optional(),
+  maxOtpAttempts: z.number().int().min(1).max(10).optional(),
+  fulfilment: z
+    .object({
+      timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+      maxAttempts: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
+});
+export type StartPrakerjaPaymentInput = z.infer<typeof StartPrakerjaPaymentInput>;
+
+export const OtpInput = z.object({ otp: z.string().regex(/^\d{4,8}$/, 'otp must be 4 to 8 digits') });
+
+export const CancelInput = z.object({ reason: z.string().min(1).max(500) });
+
+export const ResolveReviewInput = z.object({
+  action: z.enum(['retry-void', 'mark-completed', 'mark-voided', 'mark-failed']),
+  note: z.string().min(5, 'note: say what you checked (at least 5 characters)').max(2000),
+  operator: z.string().min(1).max(128),
+});
+
+/** Thrown for input the engine refuses; its message is safe to show to the caller. */
+export class PaysagaInputError extends Error {
+  override readonly name = 'PaysagaInputError';
+}
+
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new PaysagaInputError(
+      result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,187 @@
+/**
+ * The typed client backend services import: start a payment, submit the OTP, cancel, read its
+ * status, resolve a review, list payments. It wraps a Temporal client configured with the
+ * engine's encrypting data converter, so callers never handle history or codecs themselves.
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { CodecKeys } from '../workers/codec';
+import { paysagaDataConverter } from '../workers/data-converter';
+import { temporalConnectionOptions, type TemporalEnv } from '../workers/temporal-connection';
+import {
+  cancelSignal,
+  PRAKERJA_WORKFLOW_TYPE,
+  prakerjaWorkflowId,
+  resolveReviewUpdate,
+  statusQuery,
+  submitOtpUpdate,
+  type PrakerjaPaymentView,
+  type SubmitOtpResult,
+} from '../workflows/prakerja-definitions';
+import {
+  SA_AMOUNT,
+  SA_NEEDS_REVIEW,
+  SA_ORDER_ID,
+  SA_PROVIDER,
+  SA_STATUS,
+} from '../workflows/search-attributes';
+import {
+  CancelInput,
+  OtpInput,
+  parseInput,
+  PaysagaInputError,
+  ResolveReviewInput,
+  StartPrakerjaPaymentInput,
+} from './inputs';
+
+export interface PaymentSummary {
+  workflowId: string;
+  provider?: string;
+  status?: string;
+  orderId?: string;
+  amount?: number;
+  needsReview?: boolean;
+  executionStatus: string;
+  startTime: string;
+}
+
+export interface ListFilter {
+  provider?: string;
+  status?: string;
+  needsReview?: boolean;
+  orderId?: string;
+  limit?: number;
+}
+
+export class PaysagaClient {
+  constructor(
+    readonly temporal: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  static async connect(env: TemporalEnv, codecKeys: CodecKeys): Promise<PaysagaClient> {
+    const connection = await Connection.connect(temporalConnectionOptions(env));
+    const client = new Client({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: paysagaDataConverter(codecKeys),
+    });
+    return new PaysagaClient(client, env.TEMPORAL_TASK_QUEUE);
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  /**
+   * Starts the saga for an invoice, or finds the one already running for it: retrying a start
+   * never creates a second payment. A closed payment for the same invoice is never restarted.
+   */
+  async startPrakerjaPayment(raw: unknown): Promise<{ workflowId: string }> {
+    const input = parseInput(StartPrakerjaPaymentInput, raw);
+    const workflowId = prakerjaWorkflowId(input.invoiceCode);
+    try {
+      const handle = await this.temporal.workflow.start(PRAKERJA_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        // Set at start too, so the payment is findable in the Web UI before its first task runs.
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: SA_PROVIDER, value: 'prakerja' },
+          { key: SA_STATUS, value: 'AWAITING_OTP' },
+          { key: SA_ORDER_ID, value: input.orderId },
+          { key: SA_AMOUNT, value: input.amount },
+          { key: SA_NEEDS_REVIEW, value: false },
+        ]),
+      });
+      return { workflowId: handle.workflowId };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId };
+      throw err;
+    }
+  }
+
+  /** Submits the OTP and waits for the authorize outcome (a Temporal Update). */
+  async submitOtp(workflowId: string, raw: unknown): Promise<SubmitOtpResult> {
+    const input = parseInput(OtpInput, raw);
+    try {
+      return await this.temporal.workflow
+        .getHandle(workflowId)
+        .executeUpdate(submitOtpUpdate, { args: [input] });
+    } catch (err) {
+      throw refusalAsInputError(err);
+    }
+  }
+
+  async cancel(workflowId: string, raw: unknown): Promise<void> {
+    const input = parseInput(CancelInput, raw);
+    await this.temporal.workflow.getHandle(workflowId).signal(cancelSignal, input);
+  }
+
+  async status(workflowId: string): Promise<PrakerjaPaymentView> {
+    return this.temporal.workflow.getHandle(workflowId).query(statusQuery);
+  }
+
+  async resolveReview(workflowId: string, raw: unknown): Promise<PrakerjaPaymentView> {
+    const input = parseInput(ResolveReviewInput, raw);
+    try {
+      return await this.temporal.workflow
+        .getHandle(workflowId)
+        .executeUpdate(resolveReviewUpdate, { args: [input] });
+    } catch (err) {
+      throw refusalAsInputError(err);
+    }
+  }
+
+  /** Waits for the saga to end and returns its final view. */
+  async result(workflowId: string): Promise<PrakerjaPaymentView> {
+    return this.temporal.workflow.getHandle(workflowId).result();
+  }
+
+  /** Payments by search attributes: what an operator filters on in the Web UI. */
+  async list(filter: ListFilter = {}): Promise<PaymentSummary[]> {
+    const clauses = ['PaysagaProvider IS NOT NULL'];
+    if (filter.provider) clauses.push(`PaysagaProvider = ${quote(filter.provider)}`);
+    if (filter.status) clauses.push(`PaysagaStatus = ${quote(filter.status)}`);
+    if (filter.orderId) clauses.push(`PaysagaOrderId = ${quote(filter.orderId)}`);
+    if (filter.needsReview !== undefined) clauses.push(`PaysagaNeedsReview = ${filter.needsReview}`);
+    const out: PaymentSummary[] = [];
+    for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
+      const sa = wf.typedSearchAttributes;
+      out.push({
+        workflowId: wf.workflowId,
+        provider: sa.get(SA_PROVIDER),
+        status: sa.get(SA_STATUS),
+        orderId: sa.get(SA_ORDER_ID),
+        amount: sa.get(SA_AMOUNT),
+        needsReview: sa.get(SA_NEEDS_REVIEW),
+        executionStatus: wf.status.name,
+        startTime: wf.startTime.toISOString(),
+      });
+      if (out.length >= (filter.limit ?? 100)) break;
+    }
+    return out;
+  }
+}
+
+/** Search attribute values are user input: quote them for the visibility query language. */
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** An Update refused by the workflow's validator is the caller's mistake: say so plainly. */
+function refusalAsInputError(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError) {
+    return new PaysagaInputError(err.cause?.message ?? err.message);
+  }
+  return err;
+}

@@ -1,0 +1,68 @@
+/**
+ * Configuration from the environment, validated with zod at start. A missing or malformed value
+ * stops the process with one line naming the variable (and never echoing its value: it may be
+ * a secret).
+ */
+import { z } from 'zod';
+import { registerSecret } from './redact';
+
+export const temporalEnv = {
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('paysaga'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('paysaga'),
+  /** "true" for server-authenticated TLS (Temporal Cloud with an API key). Implied by a client cert. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+};
+
+export const codecEnv = {
+  PAYSAGA_DATA_DIR: z.string().default('data'),
+  PAYSAGA_CODEC_KEY: z.string().optional(),
+  PAYSAGA_CODEC_KEY_ID: z.string().optional(),
+  PAYSAGA_CODEC_PREVIOUS_KEYS: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+};
+
+const port = z.coerce.number().int().min(0).max(65535);
+export { port as portSchema };
+
+/** Names of variables whose values are secrets: registered for redaction as soon as they are read. */
+const SECRET_VARIABLES = [
+  'TEMPORAL_API_KEY',
+  'PAYSAGA_CODEC_KEY',
+  'PAYSAGA_CODEC_PREVIOUS_KEYS',
+  'PRAKERJA_SIGN_KEY',
+  'SANDBOX_PRAKERJA_SIGN_KEY',
+  'PAYSAGA_CODEC_AUTH_TOKEN',
+];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseEnv<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
+  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  // Empty strings count as unset: `FOO= npm start` should mean "no FOO", not "FOO is empty".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`configuration: ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** For process entry points: print the one line and exit. */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}

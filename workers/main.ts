@@ -1,0 +1,71 @@
+/**
+ * Worker process entry. Reads the environment, connects to Temporal and runs until SIGINT/SIGTERM
+ * (the SDK drains in-flight activities on shutdown).
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import { createLogger } from '../common/logger';
+import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
+import { createPrakerjaClient } from '../providers/prakerja/client';
+import { loadCodecKeys } from './codec-keys';
+import { temporalConnectionOptions } from './temporal-connection';
+import { createPaysagaWorker } from './worker';
+
+const workerEnv = {
+  ...temporalEnv,
+  ...codecEnv,
+  PRAKERJA_BASE_URL: z.url(),
+  PRAKERJA_CLIENT_CODE: z.string().min(1),
+  PRAKERJA_SIGN_KEY: z.string().min(8),
+  PRAKERJA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  FULFILMENT_URL: z.url().optional(),
+  PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
+};
+
+async function main(): Promise<void> {
+  const log = createLogger('worker');
+  let env;
+  try {
+    env = parseEnv(workerEnv);
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+  const worker = await createPaysagaWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    codecKeys,
+    maxCachedWorkflows: env.PAYSAGA_MAX_CACHED_WORKFLOWS,
+    prakerja: createPrakerjaClient({
+      baseUrl: env.PRAKERJA_BASE_URL,
+      clientCode: env.PRAKERJA_CLIENT_CODE,
+      signKey: env.PRAKERJA_SIGN_KEY,
+      timeoutMs: env.PRAKERJA_TIMEOUT_MS,
+    }),
+    fulfil: env.FULFILMENT_URL
+      ? httpFulfilment(env.FULFILMENT_URL)
+      : fileFulfilment(join(env.PAYSAGA_DATA_DIR, 'fulfilments.jsonl')),
+  });
+  log.info(
+    {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      prakerja: env.PRAKERJA_BASE_URL,
+    },
+    'worker running',
+  );
+  // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
+  await worker.run();
+  await connection.close();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  createLogger('worker').error({ err }, 'worker failed');
+  process.exit(1);
+});

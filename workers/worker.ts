@@ -1,0 +1,42 @@
+/**
+ * Builds the paysaga worker: workflows from the prebuilt bundle (or from source when it is stale),
+ * activities from the provider clients, the encrypting data converter, and a deliberate workflow
+ * cache size (each cached workflow holds its own sandbox; see DESIGN.md's memory note).
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
+import { createPrakerjaActivities } from '../activities/prakerja';
+import type { PrakerjaClient } from '../providers/prakerja/client';
+import type { CodecKeys } from './codec';
+import { paysagaDataConverter } from './data-converter';
+import { currentBundlePath, WORKFLOWS_ENTRY } from './workflow-bundle';
+
+export interface PaysagaWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  codecKeys: CodecKeys;
+  prakerja: PrakerjaClient;
+  /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
+  fulfil: FulfilFn;
+  maxCachedWorkflows?: number;
+  /** For tests: extra Worker options (e.g. a shorter shutdown grace time). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Worker> {
+  const bundlePath = currentBundlePath();
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_ENTRY }),
+    activities: {
+      ...createPrakerjaActivities(deps.prakerja),
+      ...createFulfilmentActivities(deps.fulfil),
+    },
+    dataConverter: paysagaDataConverter(deps.codecKeys),
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
+    ...deps.overrides,
+  });
+}

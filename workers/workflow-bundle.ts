@@ -1,0 +1,42 @@
+/**
+ * The prebuilt workflow bundle: bundling with webpack takes seconds at every worker start, so
+ * `npm run build:bundle` writes it once to dist/. The bundle records a hash of the workflow
+ * sources it was built from; a worker uses it only when the hash still matches, so an edited
+ * workflow is never served from a stale bundle.
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const WORKFLOWS_DIR = resolve(__dirname, '../workflows');
+export const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, 'index.ts');
+const DIST_DIR = resolve(__dirname, '../dist');
+export const BUNDLE_PATH = join(DIST_DIR, 'workflow-bundle.js');
+const HASH_PATH = join(DIST_DIR, 'workflow-bundle.sha256');
+
+/** Hash of every workflow source and of the SDK version that bundles it. */
+export function workflowSourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(WORKFLOWS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    hash.update(file).update(readFileSync(join(WORKFLOWS_DIR, file)));
+  }
+  hash.update(readFileSync(require.resolve('@temporalio/workflow/package.json')));
+  return hash.digest('hex');
+}
+
+export async function buildWorkflowBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY });
+  mkdirSync(DIST_DIR, { recursive: true });
+  writeFileSync(BUNDLE_PATH, code);
+  writeFileSync(HASH_PATH, workflowSourceHash());
+  return BUNDLE_PATH;
+}
+
+/** The bundle path when it is current, else undefined (the worker then bundles from source). */
+export function currentBundlePath(): string | undefined {
+  if (!existsSync(BUNDLE_PATH) || !existsSync(HASH_PATH)) return undefined;
+  return readFileSync(HASH_PATH, 'utf8').trim() === workflowSourceHash() ? BUNDLE_PATH : undefined;
+}

@@ -1,0 +1,2 @@
+/** The workflow bundle's entry: every saga the worker hosts. */
+export { prakerjaPaymentWorkflow } from './prakerja-payment';
