@@ -34,7 +34,7 @@ export const ResolveReviewInput = z.object({
 
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {
-  override readonly name = 'PaysagaInputError';
+  override readonly name: string = 'PaysagaInputError';
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -45,4 +45,9 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
     );
   }
   return result.data;
+}
+
+/** The payment is not in a state that allows the request (e.g. an OTP for a completed payment). */
+export class PaysagaConflictError extends PaysagaInputError {
+  override readonly name = 'PaysagaConflictError';
 }

@@ -9,6 +9,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
@@ -36,7 +37,7 @@ import {
   CancelInput,
   OtpInput,
   parseInput,
-  PaysagaInputError,
+  PaysagaConflictError,
   ResolveReviewInput,
   StartPrakerjaPaymentInput,
 } from './inputs';
@@ -118,7 +119,7 @@ export class PaysagaClient {
         .getHandle(workflowId)
         .executeUpdate(submitOtpUpdate, { args: [input] });
     } catch (err) {
-      throw refusalAsInputError(err);
+      throw await this.refusalAsInputError(workflowId, err);
     }
   }
 
@@ -138,13 +139,33 @@ export class PaysagaClient {
         .getHandle(workflowId)
         .executeUpdate(resolveReviewUpdate, { args: [input] });
     } catch (err) {
-      throw refusalAsInputError(err);
+      throw await this.refusalAsInputError(workflowId, err);
     }
   }
 
   /** Waits for the saga to end and returns its final view. */
   async result(workflowId: string): Promise<PrakerjaPaymentView> {
     return this.temporal.workflow.getHandle(workflowId).result();
+  }
+
+  /**
+   * An Update refused by the workflow's validator, or sent to a payment that has ended, is the
+   * caller's mistake: say so plainly (Temporal reports an ended workflow as "not found").
+   */
+  private async refusalAsInputError(workflowId: string, err: unknown): Promise<unknown> {
+    if (err instanceof WorkflowUpdateFailedError)
+      return new PaysagaConflictError(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) {
+      const found = await this.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      if (found)
+        return new PaysagaConflictError(
+          `payment ${workflowId} has ended (${found.searchAttributes.PaysagaStatus?.[0] ?? found.status.name})`,
+        );
+    }
+    return err;
   }
 
   /** Payments by search attributes: what an operator filters on in the Web UI. */
@@ -176,12 +197,4 @@ export class PaysagaClient {
 /** Search attribute values are user input: quote them for the visibility query language. */
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** An Update refused by the workflow's validator is the caller's mistake: say so plainly. */
-function refusalAsInputError(err: unknown): unknown {
-  if (err instanceof WorkflowUpdateFailedError) {
-    return new PaysagaInputError(err.cause?.message ?? err.message);
-  }
-  return err;
 }

@@ -8,11 +8,12 @@
  * - Only failures where the request certainly never left (connection refused, DNS) are retried
  *   here: those are safe for any call. Everything else is returned or thrown to the caller,
  *   whose retry policy knows whether the call is idempotent.
- * - Every error message passes through redactText, and the caller's secrets are registered, so a
- *   key or token can never leave this layer inside an error.
+ * - Every error message passes through redactText with the call's own secrets (not registered
+ *   globally: a per-payment token would grow the registry forever), so a key or token can never
+ *   leave this layer inside an error.
  */
 import fetch, { FetchError } from 'node-fetch';
-import { redactText, registerSecret } from '../../common/redact';
+import { redactText } from '../../common/redact';
 import { ProviderTransportError } from './errors';
 
 export interface SignInput {
@@ -50,7 +51,6 @@ export interface ProviderResponse {
 const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export async function sendSignedRequest(req: SignedRequest): Promise<ProviderResponse> {
-  for (const s of req.secrets ?? []) registerSecret(s);
   const bodyBytes = req.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(req.body), 'utf8');
   const url = buildUrl(req.baseUrl, req.path, req.query);
   const attempts = Math.max(1, req.undeliveredAttempts ?? 3);
@@ -69,6 +69,9 @@ export async function sendSignedRequest(req: SignedRequest): Promise<ProviderRes
         headers,
         body: req.method === 'GET' ? undefined : bodyBytes,
         signal: controller.signal,
+        // A redirect is the provider's answer, not something to follow: a POST silently turned
+        // into a GET elsewhere could hide a recorded purchase behind an unrelated status.
+        redirect: 'manual',
       });
       const text = await res.text();
       return { status: res.status, text, json: parseJson(text) };
@@ -101,7 +104,7 @@ function parseJson(text: string): unknown {
 }
 
 function toTransportError(req: SignedRequest, err: unknown): ProviderTransportError {
-  const detail = redactText(err instanceof Error ? err.message : String(err));
+  const detail = redactText(err instanceof Error ? err.message : String(err), req.secrets);
   if (err instanceof Error && err.name === 'AbortError') {
     return new ProviderTransportError(
       req.provider,

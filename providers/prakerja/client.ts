@@ -7,9 +7,9 @@
  *   provider may have acted.
  * - ProviderProtocolError: an answer we cannot read (a 2xx with a body not in the document).
  *
- * Authorize is not idempotent (a payment token is claimed once), so a 5xx on authorize is
- * classified needs-review: the purchase may have been recorded. Void is idempotent (a repeat
- * answers "already voided"), so a 5xx on void is retryable.
+ * Authorize is not idempotent (a payment token is claimed once), so a 5xx (or a redirect) on
+ * authorize is classified needs-review: the purchase may have been recorded. Void is idempotent
+ * (a repeat answers "already voided"), so a 5xx on void is retryable.
  */
 import {
   ProviderProtocolError,
@@ -108,7 +108,12 @@ export function createPrakerjaClient(config: PrakerjaConfig): PrakerjaClient {
           throw new ProviderProtocolError('prakerja', 'void', res.status, parsed.error.message);
         return { alreadyVoided: false, message: parsed.data.message };
       }
-      const err = rejection('void', res, PRAKERJA_VOID_ERRORS, res.status >= 500 ? 'retryable' : 'final');
+      const err = rejection(
+        'void',
+        res,
+        PRAKERJA_VOID_ERRORS,
+        res.status >= 400 && res.status < 500 ? 'final' : 'retryable',
+      );
       if (err.outcomeClass === 'already-done') return { alreadyVoided: true, message: err.providerMessage };
       throw err;
     },

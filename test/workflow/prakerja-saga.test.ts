@@ -154,7 +154,10 @@ describe('prakerja saga (real Temporal dev server)', () => {
     await assert.rejects(
       env.client.workflow.getHandle(workflowId).executeUpdate('submitOtp', { args: [{ otp: 'abc' }] }),
       (err: Error) => {
-        assert.match(String(err.cause?.message), /invalid OTP: expected 4 to 8 digits/);
+        assert.match(
+          String((err.cause as Error | undefined)?.message),
+          /invalid OTP: expected 4 to 8 digits/,
+        );
         return true;
       },
     );

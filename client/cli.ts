@@ -1,0 +1,163 @@
+/**
+ * `paysaga`: the operator's and developer's command line over the typed client.
+ * Reads the same environment as the worker (TEMPORAL_*, PAYSAGA_CODEC_*, PAYSAGA_DATA_DIR), so
+ * it decrypts what the engine encrypted. Exit code 2 means the input was refused.
+ */
+import type { Connection } from '@temporalio/client';
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import { loadCodecKeys } from '../workers/codec-keys';
+import { prakerjaWorkflowId } from '../workflows/prakerja-definitions';
+import { PaysagaInputError } from './inputs';
+import { PaysagaClient, type PaymentSummary } from './paysaga-client';
+import { registerNamespaceAndSearchAttributes } from './setup';
+
+const cliEnv = { ...temporalEnv, ...codecEnv };
+
+async function withClient<T>(run: (client: PaysagaClient) => Promise<T>): Promise<void> {
+  let env;
+  try {
+    env = parseEnv(cliEnv);
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const client = await PaysagaClient.connect(env, loadCodecKeys(env, env.PAYSAGA_DATA_DIR));
+  try {
+    const out = await run(client);
+    if (out !== undefined) console.log(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
+  } finally {
+    await client.close();
+  }
+}
+
+function paymentToken(opts: { tokenStdin?: boolean }): string {
+  if (opts.tokenStdin) return readFileSync(0, 'utf8').trim();
+  const token = process.env.PAYSAGA_PAYMENT_TOKEN;
+  if (!token)
+    throw new PaysagaInputError(
+      'payment token: pipe it with --token-stdin or set PAYSAGA_PAYMENT_TOKEN (never on the command line)',
+    );
+  return token;
+}
+
+function table(rows: PaymentSummary[]): string {
+  if (rows.length === 0) return '(no payments)';
+  const header = ['WORKFLOW ID', 'PROVIDER', 'STATUS', 'REVIEW', 'AMOUNT', 'ORDER', 'STARTED'];
+  const lines = rows.map((r) => [
+    r.workflowId,
+    r.provider ?? '',
+    r.status ?? '',
+    r.needsReview ? 'yes' : '',
+    String(r.amount ?? ''),
+    r.orderId ?? '',
+    r.startTime,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+export function buildCli(): Command {
+  const program = new Command('paysaga')
+    .description('Drive and inspect paysaga payments (Temporal payment sagas).')
+    .showHelpAfterError();
+
+  const prakerja = program.command('prakerja').description('Prakerja OTP-authorize payments');
+  prakerja
+    .command('start')
+    .description('start a payment (or find the running one for the invoice)')
+    .requiredOption('--invoice <code>', 'invoice code (the workflow id is prakerja-<code>)')
+    .requiredOption('--invoice-url <url>', 'invoice URL sent to Prakerja')
+    .requiredOption('--amount <rupiah>', 'amount in whole rupiah', (v) => Number(v))
+    .requiredOption('--order <id>', 'your order id')
+    .option('--token-stdin', 'read the payment token from standard input (else PAYSAGA_PAYMENT_TOKEN)')
+    .option('--otp-timeout <seconds>', 'seconds the user has to enter the OTP', (v) => Number(v))
+    .action((opts) =>
+      withClient((c) =>
+        c.startPrakerjaPayment({
+          invoiceCode: opts.invoice,
+          invoiceUrl: opts.invoiceUrl,
+          amount: opts.amount,
+          orderId: opts.order,
+          paymentToken: paymentToken(opts),
+          otpTimeoutSeconds: opts.otpTimeout,
+        }),
+      ),
+    );
+  prakerja
+    .command('otp <invoice> <otp>')
+    .description("submit the user's OTP; prints the authorize outcome")
+    .action((invoice: string, otp: string) =>
+      withClient((c) => c.submitOtp(prakerjaWorkflowId(invoice), { otp })),
+    );
+
+  program
+    .command('status <workflowId>')
+    .description('current state of a payment: status, review reason, timeline')
+    .action((id: string) => withClient((c) => c.status(id)));
+  program
+    .command('cancel <workflowId>')
+    .description('cancel a payment (voids it if already authorized and not yet fulfilled)')
+    .requiredOption('--reason <text>', 'why')
+    .action((id: string, opts) =>
+      withClient(async (c) => (await c.cancel(id, { reason: opts.reason }), `cancel sent to ${id}`)),
+    );
+  program
+    .command('list')
+    .description('list payments by their search attributes')
+    .option('--needs-review', 'only payments waiting for an operator')
+    .option('--status <status>', 'e.g. AWAITING_OTP, COMPLETED, NEEDS_REVIEW')
+    .option('--provider <name>', 'e.g. prakerja')
+    .option('--order <id>', 'by order id')
+    .option('--limit <n>', 'at most n rows', (v) => Number(v), 100)
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withClient(async (c) => {
+        const rows = await c.list({
+          needsReview: opts.needsReview ? true : undefined,
+          status: opts.status,
+          provider: opts.provider,
+          orderId: opts.order,
+          limit: opts.limit,
+        });
+        return opts.json ? rows : table(rows);
+      }),
+    );
+  program
+    .command('review <workflowId>')
+    .description('resolve a payment in NEEDS_REVIEW (the actions it offers are in `status`)')
+    .addOption(
+      new Option('--action <action>', 'what to do')
+        .choices(['retry-void', 'mark-completed', 'mark-voided', 'mark-failed'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--note <text>', 'what you checked (kept in the payment timeline)')
+    .requiredOption('--operator <name>', 'who you are')
+    .action((id: string, opts) =>
+      withClient((c) =>
+        c.resolveReview(id, { action: opts.action, note: opts.note, operator: opts.operator }),
+      ),
+    );
+  program
+    .command('setup')
+    .description('register the namespace and search attributes on TEMPORAL_ADDRESS (idempotent)')
+    .action(() =>
+      withClient(async (c) => {
+        const env = parseEnv(cliEnv);
+        return registerNamespaceAndSearchAttributes(
+          c.temporal.connection as Connection,
+          env.TEMPORAL_NAMESPACE,
+        );
+      }),
+    );
+  return program;
+}
+
+if (require.main === module || process.env.PAYSAGA_CLI === '1') {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: Error) => {
+      console.error(`paysaga: ${err.message}`);
+      process.exit(err instanceof PaysagaInputError ? 2 : 1);
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * A small REST front over the typed client, for services that do not link TypeScript. Every
+ * route validates its input (via the client) and maps the engine's errors to HTTP: bad input
+ * 400, a payment in the wrong state 409, an unknown payment 404.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { timingSafeEqual } from 'node:crypto';
+import { PaysagaConflictError, PaysagaInputError } from '../client/inputs';
+import type { PaysagaClient } from '../client/paysaga-client';
+
+export interface PaymentRouteOptions {
+  client: PaysagaClient;
+  /** When set, every /v1 request must carry `Authorization: Bearer <token>`. */
+  apiToken?: string;
+}
+
+export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentRouteOptions): Promise<void> {
+  const { client } = opts;
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (req, reply) => {
+        if (!opts.apiToken) return;
+        const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
+        const expected = Buffer.from(opts.apiToken);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          await reply.code(401).send({ error: 'a valid bearer token is required' });
+        }
+      });
+
+      scope.post('/prakerja/payments', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startPrakerjaPayment(req.body))),
+      );
+      scope.post<{ Params: { id: string } }>('/payments/:id/otp', (req, reply) =>
+        handle(reply, async () => client.submitOtp(req.params.id, req.body)),
+      );
+      scope.post<{ Params: { id: string } }>('/payments/:id/cancel', (req, reply) =>
+        handle(reply, async () => {
+          await client.cancel(req.params.id, req.body);
+          return reply.code(202).send({ workflowId: req.params.id, cancelRequested: true });
+        }),
+      );
+      scope.post<{ Params: { id: string } }>('/payments/:id/review', (req, reply) =>
+        handle(reply, async () => client.resolveReview(req.params.id, req.body)),
+      );
+      scope.get<{ Params: { id: string } }>('/payments/:id', (req, reply) =>
+        handle(reply, async () => client.status(req.params.id)),
+      );
+      scope.get<{ Querystring: Record<string, string | undefined> }>('/payments', (req, reply) =>
+        handle(reply, async () => {
+          const q = req.query;
+          if (q.needsReview !== undefined && q.needsReview !== 'true' && q.needsReview !== 'false') {
+            throw new PaysagaInputError('needsReview must be true or false');
+          }
+          return client.list({
+            provider: q.provider,
+            status: q.status,
+            orderId: q.orderId,
+            needsReview: q.needsReview === undefined ? undefined : q.needsReview === 'true',
+            limit: q.limit ? Math.min(1000, Number(q.limit) || 100) : undefined,
+          });
+        }),
+      );
+    },
+    { prefix: '/v1' },
+  );
+}
+
+async function handle(reply: FastifyReply, run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof PaysagaConflictError) return reply.code(409).send({ error: err.message });
+    if (err instanceof PaysagaInputError) return reply.code(400).send({ error: err.message });
+    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'no such payment' });
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The gateway: one HTTP server for the codec endpoint, the REST front and (in later sagas) the
+ * provider webhooks. Builds on Fastify for body limits, content-type parsing and CORS.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { PayloadCodec } from '@temporalio/common';
+import type { PaysagaClient } from '../client/paysaga-client';
+import type { Logger } from '../common/logger';
+import { registerCodecRoutes } from './codec-routes';
+import { registerPaymentRoutes } from './payment-routes';
+
+export interface GatewayOptions {
+  client: PaysagaClient;
+  codec: PayloadCodec;
+  uiOrigin: string;
+  codecAuthToken?: string;
+  apiToken?: string;
+  logger: Logger;
+  /** Body size limit in bytes; larger bodies get 413 before any parsing. */
+  bodyLimit?: number;
+}
+
+export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+  });
+  app.get('/healthz', async () => ({ ok: true }));
+  await registerCodecRoutes(app, {
+    codec: opts.codec,
+    uiOrigin: opts.uiOrigin,
+    authToken: opts.codecAuthToken,
+  });
+  await registerPaymentRoutes(app, { client: opts.client, apiToken: opts.apiToken });
+  // Errors Fastify raises itself (malformed JSON, oversize body) keep their 4xx; anything else is
+  // a 500 whose body says nothing internal (the log line has the detail, redacted).
+  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'request failed');
+    void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
+  });
+  return app;
+}

@@ -1,0 +1,118 @@
+/**
+ * The local stack's main job: a handful of Prakerja payments driven over HTTP exactly as a
+ * backend would (through the gateway's REST front), each ending in a different state an
+ * operator should recognise in the Web UI. The sandbox's control API stands in for the user
+ * (receiving the OTP) and for the merchant (refusing a delivery).
+ */
+import fetch from 'node-fetch';
+
+export interface DemoTargets {
+  gatewayUrl: string;
+  sandboxUrl: string;
+}
+
+export interface DemoPayment {
+  label: string;
+  workflowId: string;
+  status: string;
+}
+
+async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} -> HTTP ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function waitForStatus(
+  gatewayUrl: string,
+  workflowId: string,
+  wanted: string[],
+  timeoutMs = 60_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await call<{ status: string }>('GET', `${gatewayUrl}/v1/payments/${workflowId}`);
+    if (wanted.includes(view.status) || Date.now() > deadline) return view.status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function runDemo(t: DemoTargets, runId = Date.now().toString(36)): Promise<DemoPayment[]> {
+  const out: DemoPayment[] = [];
+  const newPayment = async (n: number, amount: number) => {
+    const { payment_token, otp } = await call<{ payment_token: string; otp: string }>(
+      'POST',
+      `${t.sandboxUrl}/_control/prakerja/tokens`,
+      {
+        amount,
+        prakerja_name: `Peserta Demo ${n}`,
+      },
+    );
+    const invoiceCode = `DEMO-${runId}-${n}`;
+    const { workflowId } = await call<{ workflowId: string }>(
+      'POST',
+      `${t.gatewayUrl}/v1/prakerja/payments`,
+      {
+        invoiceCode,
+        invoiceUrl: `https://lp.example/invoices/${invoiceCode}`,
+        paymentToken: payment_token,
+        amount,
+        orderId: `ORDER-${runId}-${n}`,
+        otpTimeoutSeconds: 3600,
+      },
+    );
+    return { invoiceCode, workflowId, otp };
+  };
+  const submitOtp = (workflowId: string, otp: string) =>
+    call<{ accepted: boolean; reason?: string }>('POST', `${t.gatewayUrl}/v1/payments/${workflowId}/otp`, {
+      otp,
+    });
+
+  // 1. A wrong OTP first, then the right one: authorized, delivered, COMPLETED.
+  const a = await newPayment(1, 150_000);
+  await submitOtp(a.workflowId, a.otp === '000000' ? '111111' : '000000');
+  await submitOtp(a.workflowId, a.otp);
+  out.push({
+    label: 'paid and delivered',
+    workflowId: a.workflowId,
+    status: await waitForStatus(t.gatewayUrl, a.workflowId, ['COMPLETED']),
+  });
+
+  // 2. The merchant refuses delivery for good: the saga voids the authorization.
+  const b = await newPayment(2, 250_000);
+  await call('POST', `${t.sandboxUrl}/_control/merchant/fail`, { invoice_code: b.invoiceCode, status: 422 });
+  await submitOtp(b.workflowId, b.otp);
+  out.push({
+    label: 'delivery refused, voided',
+    workflowId: b.workflowId,
+    status: await waitForStatus(t.gatewayUrl, b.workflowId, ['VOIDED']),
+  });
+
+  // 3. Delivery refused and Prakerja refuses the void (already redeemed): an operator must look.
+  const c = await newPayment(3, 99_000);
+  await call('POST', `${t.sandboxUrl}/_control/merchant/fail`, { invoice_code: c.invoiceCode, status: 422 });
+  await call('POST', `${t.sandboxUrl}/_control/prakerja/refuse-void`, {
+    invoice_code: c.invoiceCode,
+    refusal: 'redeemed',
+  });
+  await submitOtp(c.workflowId, c.otp);
+  out.push({
+    label: 'void refused, needs review',
+    workflowId: c.workflowId,
+    status: await waitForStatus(t.gatewayUrl, c.workflowId, ['NEEDS_REVIEW']),
+  });
+
+  // 4. Left waiting for its OTP: parked durably until the user (or the deadline) acts.
+  const d = await newPayment(4, 50_000);
+  out.push({
+    label: `waiting for OTP (try: npx paysaga prakerja otp ${d.invoiceCode} ${d.otp})`,
+    workflowId: d.workflowId,
+    status: 'AWAITING_OTP',
+  });
+  return out;
+}

@@ -1,0 +1,273 @@
+/**
+ * The whole engine on one machine: Temporal dev server (unless TEMPORAL_ADDRESS points at another
+ * cluster), provider sandbox (unless real provider credentials are given), worker and gateway,
+ * wired together. Used by `npm start` and by the end-to-end tests, so the tests run the stack a
+ * user runs.
+ */
+import { Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ManagedProcess, type LogSink } from './managed-process';
+import { temporalCliPath } from './temporal-cli';
+
+const ROOT = resolve(__dirname, '..');
+
+export interface StackOptions {
+  dataDir: string;
+  namespace?: string;
+  taskQueue?: string;
+  ports?: Partial<{ temporal: number; ui: number; gateway: number; sandbox: number }>;
+  /** An existing Temporal cluster: no local server is started. */
+  temporalAddress?: string;
+  /** Real Prakerja credentials: no sandbox is started. */
+  prakerja?: { baseUrl: string; clientCode: string; signKey: string };
+  /** Run the Web UI (the local dev command does; tests do not need it). */
+  ui?: boolean;
+  /** Environment passed on to every child (TLS, codec key, log level, ...). */
+  env?: NodeJS.ProcessEnv;
+  log?: LogSink;
+}
+
+export interface Stack {
+  namespace: string;
+  taskQueue: string;
+  temporalAddress: string;
+  uiUrl?: string;
+  gatewayUrl: string;
+  sandboxUrl?: string;
+  prakerjaBaseUrl: string;
+  dataDir: string;
+  startWorker(): Promise<void>;
+  /** SIGKILL: the worker dies mid-task, as in a crash. */
+  killWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function tsEntry(path: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, path)] };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const namespace = opts.namespace ?? 'paysaga';
+  const taskQueue = opts.taskQueue ?? 'paysaga';
+  const log: LogSink = opts.log ?? fileAndConsoleLog(join(dataDir, 'logs'));
+  const ports = {
+    temporal: opts.ports?.temporal ?? (await freePort()),
+    ui: opts.ports?.ui ?? (await freePort()),
+    gateway: opts.ports?.gateway ?? (await freePort()),
+    sandbox: opts.ports?.sandbox ?? (await freePort()),
+  };
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PAYSAGA_DATA_DIR: dataDir };
+  const started: ManagedProcess[] = [];
+
+  const stopAll = async () => {
+    for (const p of [...started].reverse()) await p.stop();
+  };
+
+  try {
+    // 1. Temporal
+    let temporalAddress = opts.temporalAddress;
+    let uiUrl: string | undefined;
+    if (!temporalAddress) {
+      temporalAddress = `127.0.0.1:${ports.temporal}`;
+      const args = [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(ports.temporal),
+        '--namespace',
+        namespace,
+        '--db-filename',
+        join(dataDir, 'temporal.db'),
+        // WAL: about twice the throughput of the default journal on this SQLite store (DESIGN.md).
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
+        '--log-level',
+        'warn',
+        ...PAYSAGA_SEARCH_ATTRIBUTES.flatMap((k) => [
+          '--search-attribute',
+          `${k.name}=${searchAttributeTypeName(k.type)}`,
+        ]),
+      ];
+      if (opts.ui) {
+        args.push('--ui-port', String(ports.ui), '--ui-codec-endpoint', `${gatewayUrl}/codec`);
+        uiUrl = `http://localhost:${ports.ui}`;
+      } else {
+        args.push('--headless');
+      }
+      const temporal = new ManagedProcess(
+        { name: 'temporal', command: temporalCliPath(), args, env: baseEnv },
+        log,
+      );
+      started.push(temporal);
+      await temporal.start();
+      await waitForTemporal(temporalAddress, namespace);
+    }
+
+    const temporalEnv = {
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    };
+
+    // 2. Sandbox, when no real provider is configured
+    let prakerja = opts.prakerja;
+    let sandboxUrl: string | undefined;
+    let fulfilmentUrl: string | undefined = baseEnv.FULFILMENT_URL;
+    if (!prakerja) {
+      sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
+      prakerja = {
+        baseUrl: `${sandboxUrl}/prakerja`,
+        clientCode: 'paysaga-sandbox',
+        signKey: randomBytes(24).toString('hex'),
+      };
+      fulfilmentUrl ??= `${sandboxUrl}/merchant/fulfil`;
+      const sandbox = new ManagedProcess(
+        {
+          name: 'sandbox',
+          ...tsEntry('sandbox/main.ts'),
+          env: {
+            ...baseEnv,
+            SANDBOX_PORT: String(ports.sandbox),
+            SANDBOX_PRAKERJA_CLIENT_CODE: prakerja.clientCode,
+            SANDBOX_PRAKERJA_SIGN_KEY: prakerja.signKey,
+            SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
+          },
+          readyPattern: /sandbox listening on/,
+        },
+        log,
+      );
+      started.push(sandbox);
+      await sandbox.start();
+    }
+
+    // 3. Worker and 4. gateway
+    const workerSpec = {
+      name: 'worker',
+      ...tsEntry('workers/main.ts'),
+      env: {
+        ...baseEnv,
+        ...temporalEnv,
+        PRAKERJA_BASE_URL: prakerja.baseUrl,
+        PRAKERJA_CLIENT_CODE: prakerja.clientCode,
+        PRAKERJA_SIGN_KEY: prakerja.signKey,
+        ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
+      },
+      readyPattern: /worker running/,
+    };
+    let worker = new ManagedProcess(workerSpec, log);
+    started.push(worker);
+    await worker.start();
+
+    const gateway = new ManagedProcess(
+      {
+        name: 'gateway',
+        ...tsEntry('gateway/main.ts'),
+        env: {
+          ...baseEnv,
+          ...temporalEnv,
+          GATEWAY_PORT: String(ports.gateway),
+          PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
+        },
+        readyPattern: /gateway listening on/,
+      },
+      log,
+    );
+    started.push(gateway);
+    await gateway.start();
+
+    return {
+      namespace,
+      taskQueue,
+      temporalAddress,
+      uiUrl,
+      gatewayUrl,
+      sandboxUrl,
+      prakerjaBaseUrl: prakerja.baseUrl,
+      dataDir,
+      async startWorker() {
+        if (worker.running) return;
+        const index = started.indexOf(worker);
+        worker = new ManagedProcess(workerSpec, log);
+        started[index] = worker;
+        await worker.start();
+      },
+      async killWorker() {
+        await worker.stop('SIGKILL');
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/**
+ * Every line of every component goes to <data>/logs/<name>.log; the console gets plain lines and
+ * JSON lines at warn or above, so the addresses and the demo stay readable.
+ */
+export function fileAndConsoleLog(dir: string): LogSink {
+  mkdirSync(dir, { recursive: true });
+  return (name, line) => {
+    appendFileSync(join(dir, `${name}.log`), line + '\n');
+    let level = 50;
+    if (line.startsWith('{')) {
+      try {
+        level = (JSON.parse(line) as { level?: number }).level ?? 50;
+      } catch {
+        // not JSON after all: show it
+      }
+    } else if (/\[(INFO|DEBUG|TRACE)\]|level=(info|debug)/i.test(line)) {
+      level = 30;
+    }
+    if (level >= 40) console.log(`[${name}] ${line}`);
+  };
+}
+
+function searchAttributeTypeName(type: string): string {
+  // The CLI's --search-attribute takes Keyword, Int, Bool, ...; the SDK's keys say KEYWORD, INT, BOOL.
+  return type.charAt(0) + type.slice(1).toLowerCase();
+}
+
+/** The dev server accepts connections a moment before the namespace is usable: wait for both. */
+async function waitForTemporal(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} not ready: ${String(lastError)}`);
+}

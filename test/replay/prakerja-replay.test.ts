@@ -1,0 +1,51 @@
+/**
+ * Every recorded history of a released Prakerja saga version must replay against today's
+ * workflow code without a non-determinism error. A change that breaks one needs `patched()` or a
+ * new workflow type; see README "Changing a released saga".
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { paysagaDataConverter } from '../../workers/data-converter';
+import { buildWorkflowBundle, currentBundlePath } from '../../workers/workflow-bundle';
+import { REPLAY_FIXTURE_KEYS } from './fixture-codec-key';
+
+const dir = join(__dirname, 'histories');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+describe('replay of recorded Prakerja histories', () => {
+  it('has recorded histories for every ending', () => {
+    for (const ending of [
+      'completed',
+      'voided',
+      'review-resolved',
+      'ambiguous-failed',
+      'cancelled',
+      'expired',
+    ]) {
+      assert.ok(
+        files.some((f) => f.endsWith(`-${ending}.json`)),
+        `a recorded history ending ${ending}`,
+      );
+    }
+  });
+
+  for (const file of files) {
+    it(`replays ${file}`, async () => {
+      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      await Worker.runReplayHistory(
+        {
+          workflowBundle: { codePath: currentBundlePath() ?? (await buildWorkflowBundle()) },
+          dataConverter: paysagaDataConverter(REPLAY_FIXTURE_KEYS),
+        },
+        history,
+        file,
+      );
+    });
+  }
+});
