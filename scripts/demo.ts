@@ -110,7 +110,7 @@ export async function runDemo(t: DemoTargets, runId = Date.now().toString(36)): 
   // 4. Left waiting for its OTP: parked durably until the user (or the deadline) acts.
   const d = await newPayment(4, 50_000);
   out.push({
-    label: `waiting for OTP (try: npx paysaga prakerja otp ${d.invoiceCode} ${d.otp})`,
+    label: `waiting for OTP (try: ./bin/paysaga.js prakerja otp ${d.invoiceCode} ${d.otp})`,
     workflowId: d.workflowId,
     status: 'AWAITING_OTP',
   });

@@ -102,7 +102,9 @@ async function main(): Promise<void> {
       console.log(`  ${p.status.padEnd(13)} ${p.workflowId.padEnd(28)} ${p.label}`);
       if (uiWorkflows) console.log(`                ${uiWorkflows}/${p.workflowId}`);
     }
-    console.log('\nList them: npx paysaga list    Needs an operator: npx paysaga list --needs-review');
+    console.log(
+      '\nList them: ./bin/paysaga.js list    Needs an operator: ./bin/paysaga.js list --needs-review',
+    );
   }
   console.log('\nPress Ctrl-C to stop.');
 }

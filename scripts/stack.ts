@@ -43,6 +43,8 @@ export interface Stack {
   startWorker(): Promise<void>;
   /** SIGKILL: the worker dies mid-task, as in a crash. */
   killWorker(): Promise<void>;
+  /** Process ids, for benchmarks that read resident memory. */
+  pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -215,6 +217,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       async killWorker() {
         await worker.stop('SIGKILL');
+      },
+      pids() {
+        return Object.fromEntries(started.map((p) => [p.spec.name, p.pid]));
       },
       stop: stopAll,
     };
