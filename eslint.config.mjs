@@ -11,6 +11,12 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS launcher of the CLI.
+    files: ['bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read loosely typed JSON bodies; asserting on them is the point.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

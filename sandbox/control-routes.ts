@@ -1,0 +1,75 @@
+/**
+ * The sandbox's control API (/_control): what tests and the demo use to arrange the world the
+ * provider simulators then act in. This file holds the simulator-independent part (faults,
+ * reset) and the helpers every simulator's own control routes share.
+ *
+ * No authentication, on purpose: the sandbox is a test double bound to 127.0.0.1 and must never
+ * be deployed where anyone but the test suite can reach it.
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { FaultRegistry, FaultSpecSchema, UnknownFaultRouteError } from './faults';
+import type { SandboxState } from './state-file';
+
+/** A control request the sandbox cannot act on; answered 400 {error}. */
+export class ControlRequestError extends Error {
+  readonly statusCode: number;
+  constructor(message: string, statusCode = 400) {
+    super(message);
+    this.name = 'ControlRequestError';
+    this.statusCode = statusCode;
+  }
+}
+
+/** Validate a control request body; throws ControlRequestError naming the offending field. */
+export function parseControlBody<T extends z.ZodType>(schema: T, request: FastifyRequest): z.output<T> {
+  if (request.jsonError !== null) throw new ControlRequestError(`invalid JSON body: ${request.jsonError}`);
+  const parsed = schema.safeParse(request.body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+    throw new ControlRequestError(`invalid ${where}: ${issue?.message ?? 'invalid request'}`);
+  }
+  return parsed.data;
+}
+
+/** Control answers are {error} on failure: plain, since no provider's format applies here. */
+export function controlErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (status >= 500) request.log.error({ err: error }, 'control request failed');
+  void reply.code(status).send({ error: error.message });
+}
+
+export interface ControlRoutesOptions {
+  faults: FaultRegistry;
+  state: SandboxState;
+}
+
+/** /_control/faults and /_control/reset. */
+export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (app, { faults, state }) => {
+  app.post('/faults', async (request, reply) => {
+    const spec = parseControlBody(FaultSpecSchema, request);
+    try {
+      return reply.code(201).send(faults.arm(spec));
+    } catch (err) {
+      if (err instanceof UnknownFaultRouteError) throw new ControlRequestError(err.message);
+      throw err;
+    }
+  });
+
+  app.get('/faults', async () => faults.list());
+
+  app.delete('/faults', async () => {
+    const cleared = faults.list().length;
+    faults.clear();
+    return { cleared };
+  });
+
+  // Between test cases: every simulator's state (and the state file) and every armed fault.
+  app.post('/reset', async () => {
+    faults.clear();
+    state.reset();
+    return { ok: true };
+  });
+};

@@ -1,0 +1,70 @@
+/**
+ * Sandbox entry point: `tsx sandbox/main.ts`. Configuration comes from the environment only, so
+ * the demo and CI start it the same way:
+ *   SANDBOX_PORT (default 8090), SANDBOX_HOST (default 127.0.0.1),
+ *   SANDBOX_PRAKERJA_CLIENT_CODE, SANDBOX_PRAKERJA_SIGN_KEY (required),
+ *   SANDBOX_STATE_FILE (optional: keep state across restarts).
+ */
+import { z } from 'zod';
+import { registerSecret } from '../common/redact';
+import { buildSandboxServer } from './server';
+
+const Env = z.object({
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+  SANDBOX_PRAKERJA_CLIENT_CODE: z.string().min(1),
+  SANDBOX_PRAKERJA_SIGN_KEY: z.string().min(1),
+  SANDBOX_STATE_FILE: z.string().min(1).optional(),
+});
+
+function readEnv(): z.infer<typeof Env> {
+  // An empty variable (FOO= in a shell) means "not set", so defaults and "required" apply to it.
+  const raw = Object.fromEntries(
+    Object.keys(Env.shape).map((key) => [key, process.env[key] === '' ? undefined : process.env[key]]),
+  );
+  const parsed = Env.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const name = String(issue?.path[0] ?? 'environment');
+  const problem = raw[name] === undefined ? 'is required' : `is invalid (${issue?.message ?? 'bad value'})`;
+  process.stderr.write(`sandbox: environment variable ${name} ${problem}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  registerSecret(env.SANDBOX_PRAKERJA_SIGN_KEY);
+
+  const app = await buildSandboxServer({
+    prakerja: { clientCode: env.SANDBOX_PRAKERJA_CLIENT_CODE, signKey: env.SANDBOX_PRAKERJA_SIGN_KEY },
+    stateFile: env.SANDBOX_STATE_FILE,
+  });
+  await app.listen({ port: env.SANDBOX_PORT, host: env.SANDBOX_HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : env.SANDBOX_PORT;
+  process.stdout.write(`sandbox listening on http://${env.SANDBOX_HOST}:${port}\n`);
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      // A second Ctrl-C: the user does not want to wait for the graceful close.
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, 'sandbox shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'sandbox close failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sandbox: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
