@@ -7,7 +7,7 @@ cd "$root"
 # Dependencies: install when missing or when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm dependencies ..."
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 # The Temporal CLI is needed only when no remote cluster is configured.
