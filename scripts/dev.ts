@@ -97,7 +97,12 @@ async function main(): Promise<void> {
 
   if (stack.sandboxUrl && env.PAYSAGA_DEMO === '1') {
     console.log('running the demo payments ...');
-    const payments = await runDemo({ gatewayUrl: stack.gatewayUrl, sandboxUrl: stack.sandboxUrl });
+    const payments = await runDemo({ gatewayUrl: stack.gatewayUrl, sandboxUrl: stack.sandboxUrl }).catch(
+      async (err) => {
+        await stack.stop();
+        throw err;
+      },
+    );
     for (const p of payments) {
       console.log(`  ${p.status.padEnd(13)} ${p.workflowId.padEnd(28)} ${p.label}`);
       if (uiWorkflows) console.log(`                ${uiWorkflows}/${p.workflowId}`);

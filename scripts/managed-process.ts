@@ -18,6 +18,14 @@ export interface ManagedProcessSpec {
 
 export type LogSink = (name: string, line: string) => void;
 
+// Children must not outlive the launcher: whatever way it exits (an error, process.exit), the
+// ones still running are killed. (A SIGKILLed launcher cannot run this; its children then need
+// `pkill -f paysaga` by hand.)
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
@@ -39,7 +47,13 @@ export class ManagedProcess {
     const { name, command, args, env, cwd, readyPattern, readyTimeoutMs = 90_000 } = this.spec;
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    liveChildren.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        liveChildren.delete(child);
+        resolve(code);
+      }),
+    );
 
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));

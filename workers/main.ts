@@ -2,7 +2,7 @@
  * Worker process entry. Reads the environment, connects to Temporal and runs until SIGINT/SIGTERM
  * (the SDK drains in-flight activities on shutdown).
  */
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
@@ -32,6 +32,21 @@ async function main(): Promise<void> {
   } catch (err) {
     exitOnConfigError(err);
   }
+  // The SDK's own log lines (activity failures, worker state) go through the same redacting
+  // JSON logger as ours, one line each.
+  const sdkLog = log.child({ source: 'temporal-sdk' });
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) =>
+      sdkLog[levels[level]](meta ?? {}, message),
+    ),
+  });
   const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createPaysagaWorker({

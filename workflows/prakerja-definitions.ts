@@ -4,6 +4,7 @@
  * name is written once.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TimelineEntry } from './saga-status';
 
 export const PRAKERJA_WORKFLOW_TYPE = 'prakerjaPaymentWorkflow';
 
@@ -54,12 +55,6 @@ export interface PrakerjaPaymentInput {
   };
 }
 
-export interface TimelineEntry {
-  at: string;
-  status: PrakerjaStatus;
-  note: string;
-}
-
 export interface ReviewInfo {
   reason: string;
   code?: string;
@@ -82,7 +77,7 @@ export interface PrakerjaPaymentView {
   fulfilmentReference?: string;
   review?: ReviewInfo;
   resolution?: { action: ReviewAction; note: string; operator: string; at: string };
-  timeline: TimelineEntry[];
+  timeline: TimelineEntry<PrakerjaStatus>[];
 }
 
 export interface SubmitOtpInput {

@@ -18,7 +18,6 @@ import {
   condition,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FulfilmentActivities } from '../activities/fulfilment';
@@ -36,7 +35,7 @@ import {
   type ReviewInfo,
   type SubmitOtpResult,
 } from './prakerja-definitions';
-import { SA_AMOUNT, SA_NEEDS_REVIEW, SA_ORDER_ID, SA_PROVIDER, SA_STATUS } from './search-attributes';
+import { recordStatus, tagPayment } from './saga-status';
 
 const OTP_PATTERN = /^\d{4,8}$/;
 
@@ -86,20 +85,11 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   let pendingResolution: ResolveReviewInput | undefined;
 
   function setStatus(status: PrakerjaStatus, note: string, review?: ReviewInfo): void {
-    view.status = status;
     view.review = review;
-    view.timeline.push({ at: new Date(Date.now()).toISOString(), status, note });
-    upsertSearchAttributes([
-      { key: SA_STATUS, value: status },
-      { key: SA_NEEDS_REVIEW, value: status === 'NEEDS_REVIEW' },
-    ]);
+    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
   }
 
-  upsertSearchAttributes([
-    { key: SA_PROVIDER, value: 'prakerja' },
-    { key: SA_ORDER_ID, value: input.orderId },
-    { key: SA_AMOUNT, value: input.amount },
-  ]);
+  tagPayment('prakerja', input.orderId, input.amount);
   setStatus('AWAITING_OTP', `waiting for the OTP (${maxOtpAttempts} attempts)`);
 
   setHandler(statusQuery, () => view);
