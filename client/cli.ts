@@ -91,6 +91,68 @@ export function buildCli(): Command {
       withClient((c) => c.submitOtp(prakerjaWorkflowId(invoice), { otp })),
     );
 
+  const klink = program.command('klink').description('K-Link K-Wallet');
+  klink
+    .command('refund')
+    .description('start the escrow refund of an order (or find the one already started for it)')
+    .requiredOption('--order <id>', 'id_order of the K-Wallet payment')
+    .requiredOption('--member <id>', 'id_member whose balance gets the money back')
+    .requiredOption('--amount <rupiah>', 'amount you expect back, whole rupiah', (v) => Number(v))
+    .requiredOption('--note <text>', 'why (sent to K-Link with the accept)')
+    .option(
+      '--confirm-timeout <seconds>',
+      'how long an operator has to confirm data that does not match',
+      (v) => Number(v),
+    )
+    .action((opts) =>
+      withClient((c) =>
+        c.startKLinkRefund({
+          idOrder: opts.order,
+          idMember: opts.member,
+          expectedAmount: opts.amount,
+          note: opts.note,
+          confirmTimeoutSeconds: opts.confirmTimeout,
+        }),
+      ),
+    );
+  const refund = program
+    .command('refund')
+    .description('act on a refund waiting for you (see `status` for its data)');
+  refund
+    .command('confirm <workflowId>')
+    .description("accept K-Link's proposed transaction although it did not match")
+    .requiredOption('--id-trans <n>', 'the proposed transaction to refund', (v) => Number(v))
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'what you checked')
+    .action((id: string, opts) =>
+      withClient((c) =>
+        c.confirmRefund(id, { idTrans: opts.idTrans, operator: opts.operator, note: opts.note }),
+      ),
+    );
+  refund
+    .command('reject <workflowId>')
+    .description('do not refund; the refund ends NOT_REFUNDED')
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'why')
+    .action((id: string, opts) =>
+      withClient((c) => c.rejectRefund(id, { operator: opts.operator, note: opts.note })),
+    );
+  refund
+    .command('review <workflowId>')
+    .description('resolve a refund in NEEDS_REVIEW')
+    .addOption(
+      new Option('--action <action>', 'what to do')
+        .choices(['retry', 'mark-refunded', 'mark-not-refunded'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'what you checked')
+    .action((id: string, opts) =>
+      withClient((c) =>
+        c.resolveRefundReview(id, { action: opts.action, operator: opts.operator, note: opts.note }),
+      ),
+    );
+
   program
     .command('status <workflowId>')
     .description('current state of a payment: status, review reason, timeline')

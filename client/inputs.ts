@@ -32,6 +32,32 @@ export const ResolveReviewInput = z.object({
   operator: z.string().min(1).max(128),
 });
 
+export const StartKLinkRefundInput = z.object({
+  // Becomes part of the workflow id.
+  idOrder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'idOrder: 1-64 of A-Z a-z 0-9 . _ -'),
+  idMember: z.string().min(1).max(64),
+  expectedAmount: z.number().int('expectedAmount must be whole rupiah').positive(),
+  note: z.string().min(5, 'note: why the money goes back (at least 5 characters)').max(500),
+  confirmTimeoutSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400)
+    .optional(),
+});
+export type StartKLinkRefundInput = z.infer<typeof StartKLinkRefundInput>;
+
+const operatorNote = {
+  operator: z.string().min(1).max(128),
+  note: z.string().min(5, 'note: say what you checked (at least 5 characters)').max(2000),
+};
+export const ConfirmRefundInput = z.object({ idTrans: z.number().int().positive(), ...operatorNote });
+export const RejectRefundInput = z.object(operatorNote);
+export const ResolveRefundReviewInput = z.object({
+  action: z.enum(['retry', 'mark-refunded', 'mark-not-refunded']),
+  ...operatorNote,
+});
+
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {
   override readonly name: string = 'PaysagaInputError';

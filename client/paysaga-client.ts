@@ -13,6 +13,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { CodecKeys } from '../workers/codec';
 import { paysagaDataConverter } from '../workers/data-converter';
 import { temporalConnectionOptions, type TemporalEnv } from '../workers/temporal-connection';
@@ -34,7 +35,19 @@ import {
   SA_STATUS,
 } from '../workflows/search-attributes';
 import {
+  confirmRefundUpdate,
+  KLINK_REFUND_WORKFLOW_TYPE,
+  klinkRefundWorkflowId,
+  rejectRefundUpdate,
+  resolveRefundReviewUpdate,
+  type KLinkRefundView,
+} from '../workflows/klink-refund-definitions';
+import {
   CancelInput,
+  ConfirmRefundInput,
+  RejectRefundInput,
+  ResolveRefundReviewInput as ResolveRefundReviewInputSchema,
+  StartKLinkRefundInput,
   OtpInput,
   parseInput,
   PaysagaConflictError,
@@ -111,6 +124,59 @@ export class PaysagaClient {
     }
   }
 
+  /**
+   * Starts the escrow refund for an order, or finds the one already running or finished for it:
+   * one refund per order, however often a caller asks.
+   */
+  async startKLinkRefund(raw: unknown): Promise<{ workflowId: string }> {
+    const input = parseInput(StartKLinkRefundInput, raw);
+    const workflowId = klinkRefundWorkflowId(input.idOrder);
+    try {
+      await this.temporal.workflow.start(KLINK_REFUND_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: SA_PROVIDER, value: 'klink' },
+          { key: SA_STATUS, value: 'REQUESTING' },
+          { key: SA_ORDER_ID, value: input.idOrder },
+          { key: SA_AMOUNT, value: input.expectedAmount },
+          { key: SA_NEEDS_REVIEW, value: false },
+        ]),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return { workflowId };
+  }
+
+  /** An operator agrees to refund the transaction K-Link proposed; returns the refund once settled. */
+  async confirmRefund(workflowId: string, raw: unknown): Promise<KLinkRefundView> {
+    return this.update(workflowId, confirmRefundUpdate, parseInput(ConfirmRefundInput, raw));
+  }
+
+  async rejectRefund(workflowId: string, raw: unknown): Promise<KLinkRefundView> {
+    return this.update(workflowId, rejectRefundUpdate, parseInput(RejectRefundInput, raw));
+  }
+
+  async resolveRefundReview(workflowId: string, raw: unknown): Promise<KLinkRefundView> {
+    return this.update(
+      workflowId,
+      resolveRefundReviewUpdate,
+      parseInput(ResolveRefundReviewInputSchema, raw),
+    );
+  }
+
+  private async update<R, A>(workflowId: string, def: UpdateDefinition<R, [A]>, arg: A): Promise<R> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).executeUpdate(def, { args: [arg] });
+    } catch (err) {
+      throw await this.refusalAsInputError(workflowId, err);
+    }
+  }
+
   /** Submits the OTP and waits for the authorize outcome (a Temporal Update). */
   async submitOtp(workflowId: string, raw: unknown): Promise<SubmitOtpResult> {
     const input = parseInput(OtpInput, raw);
@@ -128,8 +194,9 @@ export class PaysagaClient {
     await this.temporal.workflow.getHandle(workflowId).signal(cancelSignal, input);
   }
 
-  async status(workflowId: string): Promise<PrakerjaPaymentView> {
-    return this.temporal.workflow.getHandle(workflowId).query(statusQuery);
+  /** The current view of any saga (every saga answers the `status` query). */
+  async status<V = PrakerjaPaymentView>(workflowId: string): Promise<V> {
+    return this.temporal.workflow.getHandle(workflowId).query<V>(statusQuery.name);
   }
 
   async resolveReview(workflowId: string, raw: unknown): Promise<PrakerjaPaymentView> {
@@ -144,7 +211,7 @@ export class PaysagaClient {
   }
 
   /** Waits for the saga to end and returns its final view. */
-  async result(workflowId: string): Promise<PrakerjaPaymentView> {
+  async result<V = PrakerjaPaymentView>(workflowId: string): Promise<V> {
     return this.temporal.workflow.getHandle(workflowId).result();
   }
 

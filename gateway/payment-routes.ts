@@ -31,6 +31,18 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.post('/prakerja/payments', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startPrakerjaPayment(req.body))),
       );
+      scope.post('/klink/refunds', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startKLinkRefund(req.body))),
+      );
+      scope.post<{ Params: { id: string } }>('/refunds/:id/confirm', (req, reply) =>
+        handle(reply, async () => client.confirmRefund(req.params.id, req.body)),
+      );
+      scope.post<{ Params: { id: string } }>('/refunds/:id/reject', (req, reply) =>
+        handle(reply, async () => client.rejectRefund(req.params.id, req.body)),
+      );
+      scope.post<{ Params: { id: string } }>('/refunds/:id/review', (req, reply) =>
+        handle(reply, async () => client.resolveRefundReview(req.params.id, req.body)),
+      );
       scope.post<{ Params: { id: string } }>('/payments/:id/otp', (req, reply) =>
         handle(reply, async () => client.submitOtp(req.params.id, req.body)),
       );

@@ -3,10 +3,17 @@
  * the demo and CI start it the same way:
  *   SANDBOX_PORT (default 8090), SANDBOX_HOST (default 127.0.0.1),
  *   SANDBOX_PRAKERJA_CLIENT_CODE, SANDBOX_PRAKERJA_SIGN_KEY (required),
- *   SANDBOX_STATE_FILE (optional: keep state across restarts).
+ *   SANDBOX_STATE_FILE (optional: keep state across restarts),
+ *   SANDBOX_KLINK_EMAIL, SANDBOX_KLINK_PASSWORD (optional: the login the K-Link simulator accepts;
+ *     defaults 'sandbox@k-link.test' / 'klink-sandbox-password'),
+ *   SANDBOX_KLINK_PID_KEY (optional: K-Link's webhook signing key, "PID"; default
+ *     'klink-sandbox-pid-key').
+ * The K-Link defaults (KLINK_SANDBOX_DEFAULTS) open nothing but this sandbox, so a stack that
+ * does not set them still has a working K-Link simulator; set them to test a client's config.
  */
 import { z } from 'zod';
 import { registerSecret } from '../common/redact';
+import { KLINK_SANDBOX_DEFAULTS } from './klink/routes';
 import { buildSandboxServer } from './server';
 
 const Env = z.object({
@@ -15,6 +22,9 @@ const Env = z.object({
   SANDBOX_PRAKERJA_CLIENT_CODE: z.string().min(1),
   SANDBOX_PRAKERJA_SIGN_KEY: z.string().min(1),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
+  SANDBOX_KLINK_EMAIL: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.email),
+  SANDBOX_KLINK_PASSWORD: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.password),
+  SANDBOX_KLINK_PID_KEY: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.pidKey),
 });
 
 function readEnv(): z.infer<typeof Env> {
@@ -34,9 +44,18 @@ function readEnv(): z.infer<typeof Env> {
 async function main(): Promise<void> {
   const env = readEnv();
   registerSecret(env.SANDBOX_PRAKERJA_SIGN_KEY);
+  // The K-Link login is a credential pair and the PID key signs webhooks: none belongs in a log.
+  registerSecret(env.SANDBOX_KLINK_EMAIL);
+  registerSecret(env.SANDBOX_KLINK_PASSWORD);
+  registerSecret(env.SANDBOX_KLINK_PID_KEY);
 
   const app = await buildSandboxServer({
     prakerja: { clientCode: env.SANDBOX_PRAKERJA_CLIENT_CODE, signKey: env.SANDBOX_PRAKERJA_SIGN_KEY },
+    klink: {
+      email: env.SANDBOX_KLINK_EMAIL,
+      password: env.SANDBOX_KLINK_PASSWORD,
+      pidKey: env.SANDBOX_KLINK_PID_KEY,
+    },
     stateFile: env.SANDBOX_STATE_FILE,
   });
   await app.listen({ port: env.SANDBOX_PORT, host: env.SANDBOX_HOST });

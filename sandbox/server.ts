@@ -1,12 +1,15 @@
 /**
  * The provider sandbox: one Fastify server hosting every simulator under its own prefix
- * (/prakerja, /merchant), the control API (/_control) and /healthz. End-to-end tests and the
+ * (/prakerja, /klink, /merchant), the control API (/_control) and /healthz. End-to-end tests and the
  * demo point the engine's provider base URLs here.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../common/logger';
 import { controlErrorHandler, controlRoutes } from './control-routes';
 import { FaultRegistry } from './faults';
+import { klinkControlRoutes } from './klink/control';
+import { KLINK_SANDBOX_DEFAULTS, klinkRoutes } from './klink/routes';
+import { KLinkState } from './klink/state';
 import { MerchantState, merchantControlRoutes, merchantRoutes } from './merchant/routes';
 import { prakerjaControlRoutes, prakerjaRoutes } from './prakerja/routes';
 import { PrakerjaState } from './prakerja/state';
@@ -28,6 +31,13 @@ export interface SandboxOptions {
     /** How far the timestamp header may be from the sandbox clock; default 300. */
     timestampToleranceSeconds?: number;
   };
+  /** K-Link's login and webhook key; each defaults to KLINK_SANDBOX_DEFAULTS. */
+  klink?: {
+    email?: string;
+    password?: string;
+    /** "PID": the key of the x-servicepayment webhook signature (webhooks come with a later issue). */
+    pidKey?: string;
+  };
   /** When set, state is loaded from this file at start and rewritten (atomically) after every change. */
   stateFile?: string;
   /** Clock in ms, for tests; default Date.now. */
@@ -43,8 +53,10 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
   const save = () => state.save();
   const prakerja = new PrakerjaState(now, save);
   const merchant = new MerchantState(now, save);
+  const klink = new KLinkState(now, save);
   state.add(prakerja);
   state.add(merchant);
+  state.add(klink);
   // Armed faults are deliberately not persisted: a restart is itself a fault, and one armed
   // before it should not fire again in a process the test did not arm it in.
   const faults = new FaultRegistry();
@@ -80,6 +92,14 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
     now,
   });
   await app.register(merchantRoutes, { prefix: '/merchant', state: merchant, faults });
+  await app.register(klinkRoutes, {
+    prefix: '/klink',
+    state: klink,
+    faults,
+    email: opts.klink?.email ?? KLINK_SANDBOX_DEFAULTS.email,
+    password: opts.klink?.password ?? KLINK_SANDBOX_DEFAULTS.password,
+    now,
+  });
 
   await app.register(
     async (control) => {
@@ -87,6 +107,7 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
       await control.register(controlRoutes, { faults, state });
       await control.register(prakerjaControlRoutes, { prefix: '/prakerja', state: prakerja });
       await control.register(merchantControlRoutes, { prefix: '/merchant', state: merchant });
+      await control.register(klinkControlRoutes, { prefix: '/klink', state: klink });
     },
     { prefix: '/_control' },
   );

@@ -1,7 +1,7 @@
 /**
  * Sandbox state that survives a restart of the sandbox process.
  *
- * Each simulator owns a named section of one JSON file ({"prakerja": ..., "merchant": ...}).
+ * Each simulator owns a named section of one JSON file ({"prakerja": ..., "merchant": ..., "klink": ...}).
  * The file is rewritten after every mutation, synchronously and before the response is sent,
  * so "committed" means on disk: a test that kills the sandbox right after a timeout-after-commit
  * still finds the transaction. Writes go to a temp file that is then renamed over the real one,

@@ -23,6 +23,9 @@ const devEnv = {
   PRAKERJA_BASE_URL: z.url().optional(),
   PRAKERJA_CLIENT_CODE: z.string().optional(),
   PRAKERJA_SIGN_KEY: z.string().optional(),
+  KLINK_BASE_URL: z.url().optional(),
+  KLINK_EMAIL: z.string().optional(),
+  KLINK_PASSWORD: z.string().optional(),
   PAYSAGA_DEMO: z.enum(['0', '1']).default('1'),
 };
 
@@ -38,6 +41,14 @@ async function main(): Promise<void> {
     exitOnConfigError(
       new ConfigError(
         'configuration: set all of PRAKERJA_BASE_URL, PRAKERJA_CLIENT_CODE, PRAKERJA_SIGN_KEY, or none (sandbox)',
+      ),
+    );
+  }
+  const klinkVars = [env.KLINK_BASE_URL, env.KLINK_EMAIL, env.KLINK_PASSWORD];
+  if (klinkVars.some(Boolean) && !klinkVars.every(Boolean)) {
+    exitOnConfigError(
+      new ConfigError(
+        'configuration: set all of KLINK_BASE_URL, KLINK_EMAIL, KLINK_PASSWORD, or none (sandbox)',
       ),
     );
   }
@@ -66,6 +77,9 @@ async function main(): Promise<void> {
           signKey: env.PRAKERJA_SIGN_KEY!,
         }
       : undefined,
+    klink: env.KLINK_BASE_URL
+      ? { baseUrl: env.KLINK_BASE_URL, email: env.KLINK_EMAIL!, password: env.KLINK_PASSWORD! }
+      : undefined,
     ui: !env.TEMPORAL_ADDRESS,
   });
 
@@ -89,7 +103,8 @@ async function main(): Promise<void> {
       `  Temporal Web UI     ${uiWorkflows ?? '(remote cluster: use its own UI)'}`,
       `  Temporal            ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`,
       `  Gateway (REST, codec) ${stack.gatewayUrl}  (codec endpoint ${stack.gatewayUrl}/codec)`,
-      `  Prakerja            ${stack.prakerjaBaseUrl}${stack.sandboxUrl ? '  (sandbox)' : ''}`,
+      `  Prakerja            ${stack.prakerjaBaseUrl}${stack.prakerjaBaseUrl.startsWith(stack.sandboxUrl ?? '-') ? '  (sandbox)' : ''}`,
+      `  K-Link              ${stack.klinkBaseUrl}${stack.klinkBaseUrl.startsWith(stack.sandboxUrl ?? '-') ? '  (sandbox)' : ''}`,
       `  Data                ${stack.dataDir}`,
       '',
     ].join('\n'),

@@ -24,6 +24,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** Real Prakerja credentials: no sandbox is started. */
   prakerja?: { baseUrl: string; clientCode: string; signKey: string };
+  /** Real K-Link credentials: K-Link calls go there instead of the sandbox. */
+  klink?: { baseUrl: string; email: string; password: string };
   /** Run the Web UI (the local dev command does; tests do not need it). */
   ui?: boolean;
   /** Environment passed on to every child (TLS, codec key, log level, ...). */
@@ -39,6 +41,9 @@ export interface Stack {
   gatewayUrl: string;
   sandboxUrl?: string;
   prakerjaBaseUrl: string;
+  klinkBaseUrl: string;
+  /** The sandbox's K-Link login, for demos and tests that act as a K-Link user themselves. */
+  sandboxKLink?: { email: string; password: string };
   dataDir: string;
   startWorker(): Promise<void>;
   /** SIGKILL: the worker dies mid-task, as in a crash. */
@@ -133,18 +138,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_TASK_QUEUE: taskQueue,
     };
 
-    // 2. Sandbox, when no real provider is configured
-    let prakerja = opts.prakerja;
+    // 2. Sandbox, for every provider without real credentials
     let sandboxUrl: string | undefined;
     let fulfilmentUrl: string | undefined = baseEnv.FULFILMENT_URL;
-    if (!prakerja) {
+    let prakerja = opts.prakerja;
+    let klink = opts.klink;
+    let sandboxKLinkLogin: { email: string; password: string } | undefined;
+    if (!prakerja || !klink) {
       sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
-      prakerja = {
+      // Fresh credentials per start: the sandbox and the worker learn them from this process only.
+      const sandboxPrakerja = {
         baseUrl: `${sandboxUrl}/prakerja`,
         clientCode: 'paysaga-sandbox',
         signKey: randomBytes(24).toString('hex'),
       };
-      fulfilmentUrl ??= `${sandboxUrl}/merchant/fulfil`;
+      const sandboxKLink = {
+        baseUrl: `${sandboxUrl}/klink`,
+        email: 'paysaga@sandbox.test',
+        password: randomBytes(18).toString('hex'),
+      };
+      const klinkPidKey = randomBytes(16).toString('hex');
+      sandboxKLinkLogin = { email: sandboxKLink.email, password: sandboxKLink.password };
+      prakerja ??= sandboxPrakerja;
+      klink ??= sandboxKLink;
+      if (prakerja === sandboxPrakerja) fulfilmentUrl ??= `${sandboxUrl}/merchant/fulfil`;
       const sandbox = new ManagedProcess(
         {
           name: 'sandbox',
@@ -152,8 +169,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           env: {
             ...baseEnv,
             SANDBOX_PORT: String(ports.sandbox),
-            SANDBOX_PRAKERJA_CLIENT_CODE: prakerja.clientCode,
-            SANDBOX_PRAKERJA_SIGN_KEY: prakerja.signKey,
+            SANDBOX_PRAKERJA_CLIENT_CODE: sandboxPrakerja.clientCode,
+            SANDBOX_PRAKERJA_SIGN_KEY: sandboxPrakerja.signKey,
+            SANDBOX_KLINK_EMAIL: sandboxKLink.email,
+            SANDBOX_KLINK_PASSWORD: sandboxKLink.password,
+            SANDBOX_KLINK_PID_KEY: klinkPidKey,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
           readyPattern: /sandbox listening on/,
@@ -174,6 +194,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         PRAKERJA_BASE_URL: prakerja.baseUrl,
         PRAKERJA_CLIENT_CODE: prakerja.clientCode,
         PRAKERJA_SIGN_KEY: prakerja.signKey,
+        KLINK_BASE_URL: klink.baseUrl,
+        KLINK_EMAIL: klink.email,
+        KLINK_PASSWORD: klink.password,
         ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
       },
       readyPattern: /worker running/,
@@ -207,6 +230,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       gatewayUrl,
       sandboxUrl,
       prakerjaBaseUrl: prakerja.baseUrl,
+      klinkBaseUrl: klink.baseUrl,
+      sandboxKLink: sandboxKLinkLogin,
       dataDir,
       async startWorker() {
         if (worker.running) return;

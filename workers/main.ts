@@ -5,7 +5,8 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import { createKLinkClient } from '../providers/klink/client';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
 import { createPrakerjaClient } from '../providers/prakerja/client';
@@ -21,6 +22,10 @@ const workerEnv = {
   PRAKERJA_SIGN_KEY: z.string().min(8),
   PRAKERJA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   FULFILMENT_URL: z.url().optional(),
+  KLINK_BASE_URL: z.url().optional(),
+  KLINK_EMAIL: z.string().optional(),
+  KLINK_PASSWORD: z.string().optional(),
+  KLINK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
 };
 
@@ -47,6 +52,12 @@ async function main(): Promise<void> {
       sdkLog[levels[level]](meta ?? {}, message),
     ),
   });
+  const klinkVars = [env.KLINK_BASE_URL, env.KLINK_EMAIL, env.KLINK_PASSWORD];
+  if (klinkVars.some(Boolean) && !klinkVars.every(Boolean)) {
+    exitOnConfigError(
+      new ConfigError('configuration: set all of KLINK_BASE_URL, KLINK_EMAIL, KLINK_PASSWORD, or none'),
+    );
+  }
   const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createPaysagaWorker({
@@ -61,6 +72,15 @@ async function main(): Promise<void> {
       signKey: env.PRAKERJA_SIGN_KEY,
       timeoutMs: env.PRAKERJA_TIMEOUT_MS,
     }),
+    // One client per worker process: its session logs in once and is shared by every activity.
+    klink: env.KLINK_BASE_URL
+      ? createKLinkClient({
+          baseUrl: env.KLINK_BASE_URL,
+          email: env.KLINK_EMAIL!,
+          password: env.KLINK_PASSWORD!,
+          timeoutMs: env.KLINK_TIMEOUT_MS,
+        })
+      : undefined,
     fulfil: env.FULFILMENT_URL
       ? httpFulfilment(env.FULFILMENT_URL)
       : fileFulfilment(join(env.PAYSAGA_DATA_DIR, 'fulfilments.jsonl')),

@@ -5,7 +5,9 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
+import { createKLinkActivities, unconfiguredKLinkActivities } from '../activities/klink';
 import { createPrakerjaActivities } from '../activities/prakerja';
+import type { KLinkClient } from '../providers/klink/client';
 import type { PrakerjaClient } from '../providers/prakerja/client';
 import type { CodecKeys } from './codec';
 import { paysagaDataConverter } from './data-converter';
@@ -17,6 +19,8 @@ export interface PaysagaWorkerDeps {
   taskQueue: string;
   codecKeys: CodecKeys;
   prakerja: PrakerjaClient;
+  /** Absent when the worker has no K-Link credentials: its activities then fail clearly. */
+  klink?: KLinkClient;
   /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
   fulfil: FulfilFn;
   maxCachedWorkflows?: number;
@@ -34,6 +38,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
     activities: {
       ...createPrakerjaActivities(deps.prakerja),
       ...createFulfilmentActivities(deps.fulfil),
+      ...(deps.klink ? createKLinkActivities(deps.klink) : unconfiguredKLinkActivities()),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,

@@ -78,11 +78,13 @@ export function createPrakerjaClient(config: PrakerjaConfig): PrakerjaClient {
           throw new ProviderProtocolError('prakerja', 'authorize', res.status, parsed.error.message);
         return parsed.data.data;
       }
+      // Only a 4xx is a refusal before acting; a 5xx or a redirect may follow a recorded purchase.
+      const refusedBeforeActing = res.status >= 400 && res.status < 500;
       throw rejection(
         'authorize',
         res,
         PRAKERJA_AUTHORIZE_ERRORS,
-        res.status >= 500 ? 'needs-review' : 'final',
+        refusedBeforeActing ? 'final' : 'needs-review',
       );
     },
 

@@ -341,3 +341,37 @@ describe('prakerja client: void', () => {
     }
   });
 });
+
+describe('prakerja client: redirects are answers, not hops', () => {
+  it('a 302 on authorize is needs-review (the purchase may be recorded) and is not followed', async () => {
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.writeHead(302, { Location: '/elsewhere' });
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const client = createPrakerjaClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        clientCode: 'DP-TEST-01',
+        signKey: 'test-sign-key-0123456789',
+        timeoutMs: 2000,
+      });
+      await assert.rejects(
+        client.authorize({
+          paymentToken: 'ptk_abc123',
+          otp: '123456',
+          invoiceUrl: 'https://lp.example/inv/INV-1',
+          invoiceCode: 'INV-1',
+        }),
+        (err: unknown) =>
+          err instanceof ProviderRejection && err.outcomeClass === 'needs-review' && err.httpStatus === 302,
+      );
+      assert.equal(hits, 1, 'the redirect was not followed');
+    } finally {
+      server.close();
+    }
+  });
+});
