@@ -1,27 +1,36 @@
 /**
- * Records the histories the replay test replays: one per ending of the Prakerja saga, run on a
- * real dev server with scripted provider outcomes. Run it when a released workflow version is
- * frozen (`npx tsx scripts/record-histories.ts <version>`); never re-record an existing version's
- * files, since they are the proof that old executions still replay.
+ * Records the histories the replay test replays: one per ending of a saga, run on a real dev
+ * server with scripted provider outcomes. Run it when a saga version is released:
+ *
+ *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund> <version, e.g. v1>
+ *
+ * Never re-record an existing version's files: they are the proof that executions started by
+ * that version still replay on today's code.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type { WorkflowClient } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RefundAcceptOutcome, RefundRequestOutcome } from '../activities/klink';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../activities/prakerja';
 import { PaysagaClient } from '../client/paysaga-client';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../test/helpers/test-env';
-import { temporalCliPath } from './temporal-cli';
 import { REPLAY_FIXTURE_KEYS } from '../test/replay/fixture-codec-key';
+import { KLINK_REFUND_WORKFLOW_TYPE, type KLinkRefundView } from '../workflows/klink-refund-definitions';
 import { PRAKERJA_WORKFLOW_TYPE } from '../workflows/prakerja-definitions';
+import { temporalCliPath } from './temporal-cli';
 
-const version = process.argv[2];
-if (!version) {
-  console.error('usage: record-histories.ts <version, e.g. v1>');
-  process.exit(2);
+/** What the scripted providers do for one business key. */
+interface Behaviour {
+  fulfilFails?: boolean;
+  voidRefused?: boolean;
+  ambiguous?: boolean;
+  refundMismatch?: boolean;
+  acceptRefusedOnce?: boolean;
 }
-
-const behaviour = new Map<string, { fulfilFails?: boolean; voidRefused?: boolean; ambiguous?: boolean }>();
+const behaviour = new Map<string, Behaviour>();
+const acceptCalls = new Map<string, number>();
 
 const activities = {
   async prakerjaAuthorize(input: AuthorizeActivityInput): Promise<AuthorizeOutcome> {
@@ -45,65 +54,199 @@ const activities = {
       throw ApplicationFailure.nonRetryable('refused', 'FulfilmentRejected');
     return { reference: `ref-${req.invoiceCode}` };
   },
+  async klinkEscrowRefundRequest(input: {
+    idOrder: string;
+    idMember: string;
+  }): Promise<RefundRequestOutcome> {
+    const amount = behaviour.get(input.idOrder)?.refundMismatch ? 95000 : 90000;
+    return {
+      outcome: 'candidates',
+      candidates: [
+        {
+          idTrans: 137,
+          idOrder: input.idOrder,
+          idMember: input.idMember,
+          amount,
+          description: 'fixture',
+          datetime: '2026-11-23 10:00:00',
+        },
+      ],
+    };
+  },
+  async klinkRefundAccept(input: { idOrder: string }): Promise<RefundAcceptOutcome> {
+    const n = (acceptCalls.get(input.idOrder) ?? 0) + 1;
+    acceptCalls.set(input.idOrder, n);
+    if (behaviour.get(input.idOrder)?.acceptRefusedOnce && n === 1)
+      return { outcome: 'refused', code: 'NOT_FOUND', message: 'data not found' };
+    return { outcome: 'refunded' };
+  },
 };
 
-async function main(): Promise<void> {
-  const env = await startTestEnv(REPLAY_FIXTURE_KEYS);
-  const worker = await createTestWorker(env, REPLAY_FIXTURE_KEYS, 'paysaga', activities);
-  const client = new PaysagaClient(env.client, 'paysaga');
+interface Scenario {
+  /** Starts the saga for `key` and drives it to its end. Returns the workflow id. */
+  run(key: string): Promise<string>;
+}
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Record<string, Scenario> {
   const base = {
     invoiceUrl: 'https://lp.example/inv',
     paymentToken: 'ptk_fixture_token',
     amount: 20000,
     fulfilment: { timeoutSeconds: 5, maxAttempts: 1 },
   };
-  const scenarios: Record<string, (invoiceCode: string) => Promise<void>> = {
-    completed: async (inv) => {
-      await client.submitOtp(`prakerja-${inv}`, { otp: '000000' });
-      await client.submitOtp(`prakerja-${inv}`, { otp: '123456' });
-    },
-    voided: async (inv) => {
-      behaviour.set(inv, { fulfilFails: true });
-      await client.submitOtp(`prakerja-${inv}`, { otp: '123456' });
-    },
-    'review-resolved': async (inv) => {
-      behaviour.set(inv, { fulfilFails: true, voidRefused: true });
-      await client.submitOtp(`prakerja-${inv}`, { otp: '123456' });
-      await waitFor(async () => (await client.status(`prakerja-${inv}`)).status === 'NEEDS_REVIEW');
-      await client.resolveReview(`prakerja-${inv}`, {
-        action: 'mark-voided',
-        note: 'voided by Prakerja ops',
-        operator: 'fixture',
-      });
-    },
-    'ambiguous-failed': async (inv) => {
-      behaviour.set(inv, { ambiguous: true });
-      await client.submitOtp(`prakerja-${inv}`, { otp: '123456' });
-      await client.resolveReview(`prakerja-${inv}`, {
-        action: 'mark-failed',
-        note: 'no transaction at Prakerja',
-        operator: 'fixture',
-      });
-    },
-    cancelled: async (inv) => client.cancel(`prakerja-${inv}`, { reason: 'fixture cancel' }),
-    expired: async () => undefined,
+  const started = async (key: string, drive: (id: string) => Promise<unknown>, b: Behaviour = {}) => {
+    behaviour.set(key, b);
+    const { workflowId } = await client.startPrakerjaPayment({
+      ...base,
+      invoiceCode: key,
+      orderId: `ORD-${key}`,
+    });
+    await drive(workflowId);
+    return workflowId;
   };
-  await worker.runUntil(async () => {
-    for (const [name, drive] of Object.entries(scenarios)) {
-      const invoiceCode = `REPLAY-${version}-${name}`;
-      if (name === 'expired') {
-        await env.client.workflow.start(PRAKERJA_WORKFLOW_TYPE, {
-          workflowId: `prakerja-${invoiceCode}`,
+  return {
+    completed: {
+      run: (k) =>
+        started(
+          k,
+          async (id) => (
+            await client.submitOtp(id, { otp: '000000' }),
+            client.submitOtp(id, { otp: '123456' })
+          ),
+        ),
+    },
+    voided: {
+      run: (k) => started(k, (id) => client.submitOtp(id, { otp: '123456' }), { fulfilFails: true }),
+    },
+    'review-resolved': {
+      run: (k) =>
+        started(
+          k,
+          async (id) => {
+            await client.submitOtp(id, { otp: '123456' });
+            await waitFor(async () => (await client.status(id)).status === 'NEEDS_REVIEW');
+            await client.resolveReview(id, {
+              action: 'mark-voided',
+              note: 'voided by Prakerja ops',
+              operator: 'fixture',
+            });
+          },
+          { fulfilFails: true, voidRefused: true },
+        ),
+    },
+    'ambiguous-failed': {
+      run: (k) =>
+        started(
+          k,
+          async (id) => {
+            await client.submitOtp(id, { otp: '123456' });
+            await client.resolveReview(id, {
+              action: 'mark-failed',
+              note: 'no transaction at Prakerja',
+              operator: 'fixture',
+            });
+          },
+          { ambiguous: true },
+        ),
+    },
+    cancelled: { run: (k) => started(k, (id) => client.cancel(id, { reason: 'fixture cancel' })) },
+    expired: {
+      run: async (k) => {
+        const handle = await workflows.start(PRAKERJA_WORKFLOW_TYPE, {
+          workflowId: `prakerja-${k}`,
           taskQueue: 'paysaga',
-          args: [{ ...base, invoiceCode, orderId: `ORD-${invoiceCode}`, otpTimeoutSeconds: 1 }],
+          args: [{ ...base, invoiceCode: k, orderId: `ORD-${k}`, otpTimeoutSeconds: 1 }],
         });
-      } else {
-        await client.startPrakerjaPayment({ ...base, invoiceCode, orderId: `ORD-${invoiceCode}` });
-      }
-      await drive(invoiceCode);
-      const handle = env.client.workflow.getHandle(`prakerja-${invoiceCode}`);
-      await handle.result();
-      const file = join(__dirname, '../test/replay/histories', `prakerja-${version}-${name}.json`);
+        return handle.workflowId;
+      },
+    },
+  };
+}
+
+function klinkRefundScenarios(client: PaysagaClient, workflows: WorkflowClient): Record<string, Scenario> {
+  const base = { idMember: 'idspaa001', expectedAmount: 90000, note: 'fixture refund' };
+  const started = async (key: string, drive: (id: string) => Promise<unknown>, b: Behaviour = {}) => {
+    behaviour.set(key, b);
+    const { workflowId } = await client.startKLinkRefund({ ...base, idOrder: key });
+    await drive(workflowId);
+    return workflowId;
+  };
+  const awaiting = (id: string) =>
+    waitFor(async () => (await client.status<KLinkRefundView>(id)).status === 'AWAITING_CONFIRMATION');
+  return {
+    'auto-refunded': { run: (k) => started(k, async () => undefined) },
+    'confirmed-refunded': {
+      run: (k) =>
+        started(
+          k,
+          async (id) => (
+            await awaiting(id),
+            client.confirmRefund(id, { idTrans: 137, operator: 'fixture', note: 'shipping included' })
+          ),
+          {
+            refundMismatch: true,
+          },
+        ),
+    },
+    rejected: {
+      run: (k) =>
+        started(
+          k,
+          async (id) => (
+            await awaiting(id),
+            client.rejectRefund(id, { operator: 'fixture', note: 'not ours to refund' })
+          ),
+          { refundMismatch: true },
+        ),
+    },
+    'review-retried': {
+      run: (k) =>
+        started(
+          k,
+          async (id) => {
+            await waitFor(async () => (await client.status(id)).status === 'NEEDS_REVIEW');
+            await client.resolveRefundReview(id, {
+              action: 'retry',
+              operator: 'fixture',
+              note: 'K-Link fixed the row',
+            });
+          },
+          { acceptRefusedOnce: true },
+        ),
+    },
+    'deadline-not-refunded': {
+      run: async (k) => {
+        behaviour.set(k, { refundMismatch: true });
+        const handle = await workflows.start(KLINK_REFUND_WORKFLOW_TYPE, {
+          workflowId: `klink-refund-${k}`,
+          taskQueue: 'paysaga',
+          args: [{ ...base, idOrder: k, confirmTimeoutSeconds: 1 }],
+        });
+        return handle.workflowId;
+      },
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [saga, version] = process.argv.slice(2);
+  const sagas = { prakerja: prakerjaScenarios, 'klink-refund': klinkRefundScenarios };
+  if (!saga || !version || !(saga in sagas)) {
+    console.error(`usage: record-histories.ts <${Object.keys(sagas).join(' | ')}> <version, e.g. v1>`);
+    process.exit(2);
+  }
+  const env = await startTestEnv(REPLAY_FIXTURE_KEYS);
+  const worker = await createTestWorker(env, REPLAY_FIXTURE_KEYS, 'paysaga', activities);
+  const client = new PaysagaClient(env.client, 'paysaga');
+  const scenarios = sagas[saga as keyof typeof sagas](client, env.client.workflow);
+  await worker.runUntil(async () => {
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const workflowId = await scenario.run(`REPLAY-${version}-${name}`);
+      await env.client.workflow.getHandle(workflowId).result();
       // The CLI's JSON export is the format the replayer and `temporal workflow show` share.
       const json = execFileSync(
         temporalCliPath(),
@@ -115,21 +258,18 @@ async function main(): Promise<void> {
           '--namespace',
           TEST_NAMESPACE,
           '-w',
-          handle.workflowId,
+          workflowId,
           '-o',
           'json',
         ],
         { encoding: 'utf8' },
       );
+      const file = join(__dirname, '../test/replay/histories', `${saga}-${version}-${name}.json`);
       writeFileSync(file, json);
       console.log(`recorded ${file}`);
     }
   });
   await env.teardown();
-}
-
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 main().catch((err) => {

@@ -1,6 +1,6 @@
 /**
- * Every recorded history of a released Prakerja saga version must replay against today's
- * workflow code without a non-determinism error. A change that breaks one needs `patched()` or a
+ * Every recorded history of every released saga version must replay against today's workflow
+ * code without a non-determinism error. A change that breaks one needs `patched()` or a
  * new workflow type; see README "Changing a released saga".
  */
 import { describe, it } from 'node:test';
@@ -18,22 +18,28 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort();
 
-describe('replay of recorded Prakerja histories', () => {
-  it('has recorded histories for every ending', () => {
-    for (const ending of [
-      'completed',
-      'voided',
-      'review-resolved',
-      'ambiguous-failed',
-      'cancelled',
-      'expired',
-    ]) {
-      assert.ok(
-        files.some((f) => f.endsWith(`-${ending}.json`)),
-        `a recorded history ending ${ending}`,
-      );
-    }
-  });
+const REQUIRED_ENDINGS: Record<string, string[]> = {
+  prakerja: ['completed', 'voided', 'review-resolved', 'ambiguous-failed', 'cancelled', 'expired'],
+  'klink-refund': [
+    'auto-refunded',
+    'confirmed-refunded',
+    'rejected',
+    'review-retried',
+    'deadline-not-refunded',
+  ],
+};
+
+describe('replay of recorded saga histories', () => {
+  for (const [saga, endings] of Object.entries(REQUIRED_ENDINGS)) {
+    it(`has recorded ${saga} histories for every ending`, () => {
+      for (const ending of endings) {
+        assert.ok(
+          files.some((f) => f.startsWith(`${saga}-v`) && f.endsWith(`-${ending}.json`)),
+          `a recorded ${saga} history ending ${ending}`,
+        );
+      }
+    });
+  }
 
   for (const file of files) {
     it(`replays ${file}`, async () => {
