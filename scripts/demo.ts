@@ -5,10 +5,13 @@
  * (receiving the OTP) and for the merchant (refusing a delivery).
  */
 import fetch from 'node-fetch';
+import { createKLinkClient } from '../providers/klink/client';
 
 export interface DemoTargets {
   gatewayUrl: string;
   sandboxUrl: string;
+  /** The sandbox's K-Link login: the demo pays into escrow as a shop would, to refund it. */
+  klink?: { baseUrl: string; email: string; password: string };
 }
 
 export interface DemoPayment {
@@ -109,10 +112,44 @@ export async function runDemo(t: DemoTargets, runId = Date.now().toString(36)): 
 
   // 4. Left waiting for its OTP: parked durably until the user (or the deadline) acts.
   const d = await newPayment(4, 50_000);
+  if (t.klink) out.push(...(await refundDemo(t, t.klink, runId)));
+
   out.push({
     label: `waiting for OTP (try: ./bin/paysaga.js prakerja otp ${d.invoiceCode} ${d.otp})`,
     workflowId: d.workflowId,
     status: 'AWAITING_OTP',
   });
+  return out;
+}
+
+/** Two K-Link escrow refunds: one that matches and refunds by itself, one that waits for an operator. */
+async function refundDemo(
+  t: DemoTargets,
+  klink: NonNullable<DemoTargets['klink']>,
+  runId: string,
+): Promise<DemoPayment[]> {
+  const shop = createKLinkClient({ ...klink, timeoutMs: 10_000 });
+  const out: DemoPayment[] = [];
+  for (const [n, expected, label] of [
+    [5, 90_000, 'escrow refund, data matched'],
+    [6, 80_000, 'escrow refund, amount differs: waiting for an operator'],
+  ] as const) {
+    const idMember = `DEMO-MEMBER-${runId}-${n}`;
+    const idOrder = `DEMO-ORDER-${runId}-${n}`;
+    await call('POST', `${t.sandboxUrl}/_control/klink/members`, { id_member: idMember, balance: 250_000 });
+    await shop.pay({ idMember, amount: 90_000, idOrder, description: 'Konsultasi dokter' });
+    const { workflowId } = await call<{ workflowId: string }>('POST', `${t.gatewayUrl}/v1/klink/refunds`, {
+      idOrder,
+      idMember,
+      expectedAmount: expected,
+      note: 'dokter tidak sedang standby',
+    });
+    const status = await waitForStatus(t.gatewayUrl, workflowId, ['REFUNDED', 'AWAITING_CONFIRMATION']);
+    const hint =
+      status === 'AWAITING_CONFIRMATION'
+        ? ` (try: ./bin/paysaga.js status ${workflowId}, then refund confirm|reject)`
+        : '';
+    out.push({ label: `${label}${hint}`, workflowId, status });
+  }
   return out;
 }

@@ -110,17 +110,23 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  if (stack.sandboxUrl && env.PAYSAGA_DEMO === '1') {
+  if (stack.sandboxUrl && stack.prakerjaBaseUrl.startsWith(stack.sandboxUrl) && env.PAYSAGA_DEMO === '1') {
     console.log('running the demo payments ...');
-    const payments = await runDemo({ gatewayUrl: stack.gatewayUrl, sandboxUrl: stack.sandboxUrl }).catch(
-      async (err) => {
-        await stack.stop();
-        throw err;
-      },
-    );
+    const sandboxKLink =
+      stack.sandboxKLink && stack.klinkBaseUrl.startsWith(stack.sandboxUrl)
+        ? { baseUrl: stack.klinkBaseUrl, ...stack.sandboxKLink }
+        : undefined;
+    const payments = await runDemo({
+      gatewayUrl: stack.gatewayUrl,
+      sandboxUrl: stack.sandboxUrl,
+      klink: sandboxKLink,
+    }).catch(async (err) => {
+      await stack.stop();
+      throw err;
+    });
     for (const p of payments) {
-      console.log(`  ${p.status.padEnd(13)} ${p.workflowId.padEnd(28)} ${p.label}`);
-      if (uiWorkflows) console.log(`                ${uiWorkflows}/${p.workflowId}`);
+      console.log(`  ${p.status.padEnd(21)} ${p.workflowId.padEnd(40)} ${p.label}`);
+      if (uiWorkflows) console.log(`  ${' '.repeat(21)} ${uiWorkflows}/${p.workflowId}`);
     }
     console.log(
       '\nList them: ./bin/paysaga.js list    Needs an operator: ./bin/paysaga.js list --needs-review',
