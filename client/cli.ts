@@ -153,6 +153,60 @@ export function buildCli(): Command {
       ),
     );
 
+  const ppob = program.command('ppob').description('PPOB prepaid top-ups and postpaid bills');
+  ppob
+    .command('buy')
+    .description('start a purchase (or find the one already started for the order)')
+    .requiredOption('--order <id>', 'your order id (the workflow id is ppob-<id>)')
+    .addOption(
+      new Option('--kind <kind>', 'prepaid or postpaid').choices(['prepaid', 'postpaid']).default('prepaid'),
+    )
+    .requiredOption('--product <code>', 'product code, e.g. S10, PLN20, INQPLN')
+    .requiredOption('--dest <number>', 'phone, meter or customer number')
+    .option('--member <id>', 'fund it from this K-Wallet member')
+    .option('--amount <rupiah>', 'amount to take from K-Wallet (prepaid)', (v) => Number(v))
+    .action((opts) =>
+      withClient((c) =>
+        c.startPpobPurchase({
+          orderId: opts.order,
+          kind: opts.kind,
+          productCode: opts.product,
+          destination: opts.dest,
+          funding: opts.member ? { idMember: opts.member, amount: opts.amount ?? 1 } : undefined,
+        }),
+      ),
+    );
+  ppob
+    .command('bill <workflowId>')
+    .description('accept or decline the bill a postpaid inquiry showed')
+    .addOption(
+      new Option('--decision <d>', 'accept or decline').choices(['accept', 'decline']).makeOptionMandatory(),
+    )
+    .action((id: string, opts) =>
+      withClient((c) => c.confirmBill(id, { accept: opts.decision === 'accept' })),
+    );
+  ppob
+    .command('review <workflowId>')
+    .description('resolve a purchase in NEEDS_REVIEW: recheck with the provider, or record what it said')
+    .addOption(
+      new Option('--action <action>', 'what to do')
+        .choices(['recheck', 'mark-failed', 'mark-succeeded', 'mark-resolved'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'what you checked')
+    .option('--sn <serial>', 'for mark-succeeded: the serial number the provider confirmed')
+    .action((id: string, opts) =>
+      withClient((c) =>
+        c.resolvePpobReview(id, {
+          action: opts.action,
+          operator: opts.operator,
+          note: opts.note,
+          sn: opts.sn,
+        }),
+      ),
+    );
+
   program
     .command('status <workflowId>')
     .description('current state of a payment: status, review reason, timeline')

@@ -32,6 +32,7 @@ import {
   SA_NEEDS_REVIEW,
   SA_ORDER_ID,
   SA_PROVIDER,
+  SA_PROVIDER_REF,
   SA_STATUS,
 } from '../workflows/search-attributes';
 import {
@@ -42,8 +43,19 @@ import {
   resolveRefundReviewUpdate,
   type KLinkRefundView,
 } from '../workflows/klink-refund-definitions';
+import { deriveRefid } from '../providers/ppob/refid';
+import {
+  confirmBillUpdate,
+  PPOB_WORKFLOW_TYPE,
+  ppobWorkflowId,
+  resolvePpobReviewUpdate,
+  type PpobPurchaseView,
+} from '../workflows/ppob-definitions';
 import {
   CancelInput,
+  ConfirmBillInput,
+  ResolvePpobReviewInput as ResolvePpobReviewInputSchema,
+  StartPpobPurchaseInput,
   ConfirmRefundInput,
   RejectRefundInput,
   ResolveRefundReviewInput as ResolveRefundReviewInputSchema,
@@ -101,27 +113,13 @@ export class PaysagaClient {
   async startPrakerjaPayment(raw: unknown): Promise<{ workflowId: string }> {
     const input = parseInput(StartPrakerjaPaymentInput, raw);
     const workflowId = prakerjaWorkflowId(input.invoiceCode);
-    try {
-      const handle = await this.temporal.workflow.start(PRAKERJA_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        // Set at start too, so the payment is findable in the Web UI before its first task runs.
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: SA_PROVIDER, value: 'prakerja' },
-          { key: SA_STATUS, value: 'AWAITING_OTP' },
-          { key: SA_ORDER_ID, value: input.orderId },
-          { key: SA_AMOUNT, value: input.amount },
-          { key: SA_NEEDS_REVIEW, value: false },
-        ]),
-      });
-      return { workflowId: handle.workflowId };
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId };
-      throw err;
-    }
+    await this.startOnce(PRAKERJA_WORKFLOW_TYPE, workflowId, input, {
+      provider: 'prakerja',
+      status: 'AWAITING_OTP',
+      orderId: input.orderId,
+      amount: input.amount,
+    });
+    return { workflowId };
   }
 
   /**
@@ -131,25 +129,92 @@ export class PaysagaClient {
   async startKLinkRefund(raw: unknown): Promise<{ workflowId: string }> {
     const input = parseInput(StartKLinkRefundInput, raw);
     const workflowId = klinkRefundWorkflowId(input.idOrder);
+    await this.startOnce(KLINK_REFUND_WORKFLOW_TYPE, workflowId, input, {
+      provider: 'klink',
+      status: 'REQUESTING',
+      orderId: input.idOrder,
+      amount: input.expectedAmount,
+    });
+    return { workflowId };
+  }
+
+  /**
+   * Starts a PPOB purchase for an order, or finds the one already started for it. The refids are
+   * derived here, once, from the order's workflow id, and travel in the workflow input: every
+   * re-send of the purchase carries the same one.
+   */
+  async startPpobPurchase(raw: unknown): Promise<{ workflowId: string; refid: number }> {
+    const input = parseInput(StartPpobPurchaseInput, raw);
+    const workflowId = ppobWorkflowId(input.orderId);
+    const refid = deriveRefid(workflowId);
+    const inquiryRefid = input.kind === 'postpaid' ? deriveRefid(`${workflowId}:inquiry`) : undefined;
+    await this.startOnce(
+      PPOB_WORKFLOW_TYPE,
+      workflowId,
+      { ...input, refid, inquiryRefid },
+      {
+        provider: 'ppob',
+        status: input.kind === 'postpaid' ? 'INQUIRING' : input.funding ? 'FUNDING' : 'SUBMITTING',
+        orderId: input.orderId,
+        amount: input.funding?.amount ?? 0,
+        providerRef: String(refid),
+      },
+    );
+    return { workflowId, refid };
+  }
+
+  /**
+   * One execution per business key: a start while it runs finds the running one
+   * (USE_EXISTING); a start after it closed is refused (REJECT_DUPLICATE) and is not an error.
+   * The search attributes are set at start too, so the payment is findable in the Web UI before
+   * its first task runs.
+   */
+  private async startOnce(
+    workflowType: string,
+    workflowId: string,
+    input: unknown,
+    sa: { provider: string; status: string; orderId: string; amount: number; providerRef?: string },
+  ): Promise<void> {
     try {
-      await this.temporal.workflow.start(KLINK_REFUND_WORKFLOW_TYPE, {
+      await this.temporal.workflow.start(workflowType, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: new TypedSearchAttributes([
-          { key: SA_PROVIDER, value: 'klink' },
-          { key: SA_STATUS, value: 'REQUESTING' },
-          { key: SA_ORDER_ID, value: input.idOrder },
-          { key: SA_AMOUNT, value: input.expectedAmount },
+          { key: SA_PROVIDER, value: sa.provider },
+          { key: SA_STATUS, value: sa.status },
+          { key: SA_ORDER_ID, value: sa.orderId },
+          { key: SA_AMOUNT, value: sa.amount },
           { key: SA_NEEDS_REVIEW, value: false },
+          ...(sa.providerRef ? [{ key: SA_PROVIDER_REF, value: sa.providerRef }] : []),
         ]),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    return { workflowId };
+  }
+
+  /** Postpaid: the caller accepts or declines the bill the inquiry showed. */
+  async confirmBill(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
+    return this.update(workflowId, confirmBillUpdate, parseInput(ConfirmBillInput, raw));
+  }
+
+  async resolvePpobReview(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
+    return this.update(workflowId, resolvePpobReviewUpdate, parseInput(ResolvePpobReviewInputSchema, raw));
+  }
+
+  /** The payment a provider reference (PPOB refid, ...) belongs to, open or closed. */
+  async findByProviderRef(
+    provider: string,
+    ref: string,
+  ): Promise<{ workflowId: string; running: boolean } | undefined> {
+    const query = `PaysagaProvider = ${quote(provider)} AND PaysagaProviderRef = ${quote(ref)}`;
+    for await (const wf of this.temporal.workflow.list({ query })) {
+      return { workflowId: wf.workflowId, running: wf.status.name === 'RUNNING' };
+    }
+    return undefined;
   }
 
   /** An operator agrees to refund the transaction K-Link proposed; returns the refund once settled. */

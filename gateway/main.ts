@@ -15,6 +15,7 @@ const gatewayEnv = {
   PAYSAGA_UI_ORIGIN: z.string().default('http://localhost:8233'),
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
+  PPOB_CALLBACK_SECRET: z.string().min(16, 'PPOB_CALLBACK_SECRET: at least 16 characters').optional(),
 };
 
 async function main(): Promise<void> {
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     uiOrigin: env.PAYSAGA_UI_ORIGIN,
     codecAuthToken: env.PAYSAGA_CODEC_AUTH_TOKEN,
     apiToken: env.GATEWAY_API_TOKEN,
+    ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     logger,
   });
   await app.listen({ host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });

@@ -43,6 +43,15 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.post<{ Params: { id: string } }>('/refunds/:id/review', (req, reply) =>
         handle(reply, async () => client.resolveRefundReview(req.params.id, req.body)),
       );
+      scope.post('/ppob/purchases', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startPpobPurchase(req.body))),
+      );
+      scope.post<{ Params: { id: string } }>('/purchases/:id/bill', (req, reply) =>
+        handle(reply, async () => client.confirmBill(req.params.id, req.body)),
+      );
+      scope.post<{ Params: { id: string } }>('/purchases/:id/review', (req, reply) =>
+        handle(reply, async () => client.resolvePpobReview(req.params.id, req.body)),
+      );
       scope.post<{ Params: { id: string } }>('/payments/:id/otp', (req, reply) =>
         handle(reply, async () => client.submitOtp(req.params.id, req.body)),
       );

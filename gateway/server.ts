@@ -8,6 +8,7 @@ import type { PaysagaClient } from '../client/paysaga-client';
 import type { Logger } from '../common/logger';
 import { registerCodecRoutes } from './codec-routes';
 import { registerPaymentRoutes } from './payment-routes';
+import { registerPpobCallback } from './ppob-callback';
 
 export interface GatewayOptions {
   client: PaysagaClient;
@@ -16,6 +17,8 @@ export interface GatewayOptions {
   codecAuthToken?: string;
   apiToken?: string;
   logger: Logger;
+  /** The secret in the PPOB callback URL; without it the callback route is not served. */
+  ppobCallbackSecret?: string;
   /** Body size limit in bytes; larger bodies get 413 before any parsing. */
   bodyLimit?: number;
 }
@@ -32,6 +35,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     authToken: opts.codecAuthToken,
   });
   await registerPaymentRoutes(app, { client: opts.client, apiToken: opts.apiToken });
+  if (opts.ppobCallbackSecret) {
+    const counters = await registerPpobCallback(app, {
+      client: opts.client,
+      secret: opts.ppobCallbackSecret,
+    });
+    app.get('/metrics/callbacks', async () => ({ ppob: counters }));
+  }
   // Errors Fastify raises itself (malformed JSON, oversize body) keep their 4xx; anything else is
   // a 500 whose body says nothing internal (the log line has the detail, redacted).
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {

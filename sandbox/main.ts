@@ -7,13 +7,20 @@
  *   SANDBOX_KLINK_EMAIL, SANDBOX_KLINK_PASSWORD (optional: the login the K-Link simulator accepts;
  *     defaults 'sandbox@k-link.test' / 'klink-sandbox-password'),
  *   SANDBOX_KLINK_PID_KEY (optional: K-Link's webhook signing key, "PID"; default
- *     'klink-sandbox-pid-key').
+ *     'klink-sandbox-pid-key'),
+ *   SANDBOX_PPOB_USERNAME, SANDBOX_PPOB_TOKEN (optional: the partner account the PPOB simulator
+ *     accepts; defaults 'ppob-sandbox' / 'ppob-sandbox-token'),
+ *   SANDBOX_PPOB_CALLBACK_URL (optional: where PPOB transaction reports go; none sent without it,
+ *     unless set at run time through /_control/ppob/callback-url),
+ *   SANDBOX_PPOB_PENDING_MS, SANDBOX_PPOB_FINAL_MS (optional: Waiting -> Pending and -> final;
+ *     defaults 300 and 1500).
  * The K-Link defaults (KLINK_SANDBOX_DEFAULTS) open nothing but this sandbox, so a stack that
  * does not set them still has a working K-Link simulator; set them to test a client's config.
  */
 import { z } from 'zod';
 import { registerSecret } from '../common/redact';
 import { KLINK_SANDBOX_DEFAULTS } from './klink/routes';
+import { PPOB_SANDBOX_DEFAULTS } from './ppob/routes';
 import { buildSandboxServer } from './server';
 
 const Env = z.object({
@@ -25,6 +32,16 @@ const Env = z.object({
   SANDBOX_KLINK_EMAIL: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.email),
   SANDBOX_KLINK_PASSWORD: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.password),
   SANDBOX_KLINK_PID_KEY: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.pidKey),
+  SANDBOX_PPOB_USERNAME: z.string().min(1).default(PPOB_SANDBOX_DEFAULTS.username),
+  SANDBOX_PPOB_TOKEN: z.string().min(1).default(PPOB_SANDBOX_DEFAULTS.token),
+  SANDBOX_PPOB_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SANDBOX_PPOB_PENDING_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(PPOB_SANDBOX_DEFAULTS.pendingMs),
+  SANDBOX_PPOB_FINAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(PPOB_SANDBOX_DEFAULTS.finalMs),
 });
 
 function readEnv(): z.infer<typeof Env> {
@@ -48,6 +65,11 @@ async function main(): Promise<void> {
   registerSecret(env.SANDBOX_KLINK_EMAIL);
   registerSecret(env.SANDBOX_KLINK_PASSWORD);
   registerSecret(env.SANDBOX_KLINK_PID_KEY);
+  // The PPOB partner account: the token signs every request, the username names the account.
+  registerSecret(env.SANDBOX_PPOB_USERNAME);
+  registerSecret(env.SANDBOX_PPOB_TOKEN);
+  // The report is unsigned, so the receiving URL may carry a secret of its own (the gateway's does).
+  registerSecret(env.SANDBOX_PPOB_CALLBACK_URL);
 
   const app = await buildSandboxServer({
     prakerja: { clientCode: env.SANDBOX_PRAKERJA_CLIENT_CODE, signKey: env.SANDBOX_PRAKERJA_SIGN_KEY },
@@ -55,6 +77,12 @@ async function main(): Promise<void> {
       email: env.SANDBOX_KLINK_EMAIL,
       password: env.SANDBOX_KLINK_PASSWORD,
       pidKey: env.SANDBOX_KLINK_PID_KEY,
+    },
+    ppob: {
+      username: env.SANDBOX_PPOB_USERNAME,
+      token: env.SANDBOX_PPOB_TOKEN,
+      callbackUrl: env.SANDBOX_PPOB_CALLBACK_URL,
+      timings: { pendingMs: env.SANDBOX_PPOB_PENDING_MS, finalMs: env.SANDBOX_PPOB_FINAL_MS },
     },
     stateFile: env.SANDBOX_STATE_FILE,
   });

@@ -1,6 +1,6 @@
 /**
  * The provider sandbox: one Fastify server hosting every simulator under its own prefix
- * (/prakerja, /klink, /merchant), the control API (/_control) and /healthz. End-to-end tests and the
+ * (/prakerja, /klink, /ppob, /merchant), the control API (/_control) and /healthz. End-to-end tests and the
  * demo point the engine's provider base URLs here.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,6 +11,10 @@ import { klinkControlRoutes } from './klink/control';
 import { KLINK_SANDBOX_DEFAULTS, klinkRoutes } from './klink/routes';
 import { KLinkState } from './klink/state';
 import { MerchantState, merchantControlRoutes, merchantRoutes } from './merchant/routes';
+import { ppobControlRoutes } from './ppob/control';
+import { PpobLifecycle } from './ppob/lifecycle';
+import { PPOB_SANDBOX_DEFAULTS, ppobRoutes } from './ppob/routes';
+import { PpobState } from './ppob/state';
 import { prakerjaControlRoutes, prakerjaRoutes } from './prakerja/routes';
 import { PrakerjaState } from './prakerja/state';
 import { SandboxState } from './state-file';
@@ -38,6 +42,29 @@ export interface SandboxOptions {
     /** "PID": the key of the x-servicepayment webhook signature (webhooks come with a later issue). */
     pidKey?: string;
   };
+  /** The PPOB aggregator's partner account and report URL; each defaults to PPOB_SANDBOX_DEFAULTS. */
+  ppob?: {
+    username?: string;
+    token?: string;
+    /** Where transaction reports (GET callbacks) go; none are sent without one (control can set it). */
+    callbackUrl?: string;
+    /** IANA zone the Gw-datetime header is read in; default Asia/Jakarta. */
+    timeZone?: string;
+    /** How far Gw-datetime may be from the sandbox clock; default 300. */
+    skewSeconds?: number;
+    timings?: {
+      /** Waiting -> Pending after this; default 300. */
+      pendingMs?: number;
+      /** Final status after this (from creation); default 1500. */
+      finalMs?: number;
+      /** Tries per report; default 4. */
+      callbackAttempts?: number;
+      /** First retry delay, doubling; default 200. */
+      callbackRetryMs?: number;
+      /** Per-try timeout; default 2000. */
+      callbackTimeoutMs?: number;
+    };
+  };
   /** When set, state is loaded from this file at start and rewritten (atomically) after every change. */
   stateFile?: string;
   /** Clock in ms, for tests; default Date.now. */
@@ -54,9 +81,26 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
   const prakerja = new PrakerjaState(now, save);
   const merchant = new MerchantState(now, save);
   const klink = new KLinkState(now, save);
+  const ppobTimings = {
+    pendingMs: opts.ppob?.timings?.pendingMs ?? PPOB_SANDBOX_DEFAULTS.pendingMs,
+    finalMs: opts.ppob?.timings?.finalMs ?? PPOB_SANDBOX_DEFAULTS.finalMs,
+    callbackAttempts: opts.ppob?.timings?.callbackAttempts ?? PPOB_SANDBOX_DEFAULTS.callbackAttempts,
+    callbackRetryMs: opts.ppob?.timings?.callbackRetryMs ?? PPOB_SANDBOX_DEFAULTS.callbackRetryMs,
+    callbackTimeoutMs: opts.ppob?.timings?.callbackTimeoutMs ?? PPOB_SANDBOX_DEFAULTS.callbackTimeoutMs,
+  };
+  const ppob = new PpobState(now, save, ppobTimings);
   state.add(prakerja);
   state.add(merchant);
   state.add(klink);
+  state.add(ppob);
+  const ppobLifecycle = new PpobLifecycle(ppob, {
+    now,
+    callbackUrl: opts.ppob?.callbackUrl,
+    callbackAttempts: ppobTimings.callbackAttempts,
+    callbackRetryMs: ppobTimings.callbackRetryMs,
+    callbackTimeoutMs: ppobTimings.callbackTimeoutMs,
+    log: app.log,
+  });
   // Armed faults are deliberately not persisted: a restart is itself a fault, and one armed
   // before it should not fire again in a process the test did not arm it in.
   const faults = new FaultRegistry();
@@ -79,6 +123,8 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
 
   // A held response (timeout-after-commit) must not keep close() waiting for its timer.
   app.addHook('preClose', async () => faults.releaseHeld());
+  // PPOB timers and reports stop before close: nothing is sent or written by a closed sandbox.
+  app.addHook('preClose', async () => ppobLifecycle.stop());
 
   app.get('/healthz', async () => ({ ok: true }));
 
@@ -100,6 +146,19 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
     password: opts.klink?.password ?? KLINK_SANDBOX_DEFAULTS.password,
     now,
   });
+  await app.register(ppobRoutes, {
+    prefix: '/ppob',
+    state: ppob,
+    lifecycle: ppobLifecycle,
+    faults,
+    username: opts.ppob?.username ?? PPOB_SANDBOX_DEFAULTS.username,
+    token: opts.ppob?.token ?? PPOB_SANDBOX_DEFAULTS.token,
+    timeZone: opts.ppob?.timeZone ?? PPOB_SANDBOX_DEFAULTS.timeZone,
+    skewSeconds: opts.ppob?.skewSeconds ?? PPOB_SANDBOX_DEFAULTS.skewSeconds,
+    now,
+  });
+  // Transactions restored from the state file pick up their lifecycle where it stopped.
+  ppobLifecycle.resume();
 
   await app.register(
     async (control) => {
@@ -108,6 +167,7 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
       await control.register(prakerjaControlRoutes, { prefix: '/prakerja', state: prakerja });
       await control.register(merchantControlRoutes, { prefix: '/merchant', state: merchant });
       await control.register(klinkControlRoutes, { prefix: '/klink', state: klink });
+      await control.register(ppobControlRoutes, { prefix: '/ppob', state: ppob, lifecycle: ppobLifecycle });
     },
     { prefix: '/_control' },
   );

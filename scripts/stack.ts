@@ -26,6 +26,8 @@ export interface StackOptions {
   prakerja?: { baseUrl: string; clientCode: string; signKey: string };
   /** Real K-Link credentials: K-Link calls go there instead of the sandbox. */
   klink?: { baseUrl: string; email: string; password: string };
+  /** Real PPOB credentials: PPOB calls go there instead of the sandbox. */
+  ppob?: { baseUrl: string; username: string; token: string };
   /** Run the Web UI (the local dev command does; tests do not need it). */
   ui?: boolean;
   /** Environment passed on to every child (TLS, codec key, log level, ...). */
@@ -42,6 +44,9 @@ export interface Stack {
   sandboxUrl?: string;
   prakerjaBaseUrl: string;
   klinkBaseUrl: string;
+  ppobBaseUrl: string;
+  /** The URL the provider must call back (it carries the secret). */
+  ppobCallbackUrl: string;
   /** The sandbox's K-Link login, for demos and tests that act as a K-Link user themselves. */
   sandboxKLink?: { email: string; password: string };
   dataDir: string;
@@ -144,7 +149,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let prakerja = opts.prakerja;
     let klink = opts.klink;
     let sandboxKLinkLogin: { email: string; password: string } | undefined;
-    if (!prakerja || !klink) {
+    let ppob = opts.ppob;
+    // The unsigned PPOB callback is protected by a secret in its URL (see gateway/ppob-callback.ts).
+    const ppobCallbackSecret = baseEnv.PPOB_CALLBACK_SECRET ?? randomBytes(18).toString('hex');
+    const ppobCallbackUrl = `${gatewayUrl}/callbacks/ppob/${ppobCallbackSecret}`;
+    if (!prakerja || !klink || !ppob) {
       sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
       // Fresh credentials per start: the sandbox and the worker learn them from this process only.
       const sandboxPrakerja = {
@@ -158,6 +167,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         password: randomBytes(18).toString('hex'),
       };
       const klinkPidKey = randomBytes(16).toString('hex');
+      const sandboxPpob = {
+        baseUrl: `${sandboxUrl}/ppob`,
+        username: 'paysaga-sandbox',
+        token: randomBytes(18).toString('hex'),
+      };
+      ppob ??= sandboxPpob;
       sandboxKLinkLogin = { email: sandboxKLink.email, password: sandboxKLink.password };
       prakerja ??= sandboxPrakerja;
       klink ??= sandboxKLink;
@@ -174,6 +189,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             SANDBOX_KLINK_EMAIL: sandboxKLink.email,
             SANDBOX_KLINK_PASSWORD: sandboxKLink.password,
             SANDBOX_KLINK_PID_KEY: klinkPidKey,
+            SANDBOX_PPOB_USERNAME: sandboxPpob.username,
+            SANDBOX_PPOB_TOKEN: sandboxPpob.token,
+            SANDBOX_PPOB_CALLBACK_URL: ppobCallbackUrl,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
           readyPattern: /sandbox listening on/,
@@ -197,6 +215,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         KLINK_BASE_URL: klink.baseUrl,
         KLINK_EMAIL: klink.email,
         KLINK_PASSWORD: klink.password,
+        PPOB_BASE_URL: ppob.baseUrl,
+        PPOB_USERNAME: ppob.username,
+        PPOB_TOKEN: ppob.token,
         ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
       },
       readyPattern: /worker running/,
@@ -212,6 +233,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         env: {
           ...baseEnv,
           ...temporalEnv,
+          PPOB_CALLBACK_SECRET: ppobCallbackSecret,
           GATEWAY_PORT: String(ports.gateway),
           PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
         },
@@ -231,6 +253,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       sandboxUrl,
       prakerjaBaseUrl: prakerja.baseUrl,
       klinkBaseUrl: klink.baseUrl,
+      ppobBaseUrl: ppob.baseUrl,
+      ppobCallbackUrl,
       sandboxKLink: sandboxKLinkLogin,
       dataDir,
       async startWorker() {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
 import { createKLinkClient } from '../providers/klink/client';
+import { createPpobClient } from '../providers/ppob/client';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
 import { createPrakerjaClient } from '../providers/prakerja/client';
@@ -26,6 +27,11 @@ const workerEnv = {
   KLINK_EMAIL: z.string().optional(),
   KLINK_PASSWORD: z.string().optional(),
   KLINK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  PPOB_BASE_URL: z.url().optional(),
+  PPOB_USERNAME: z.string().optional(),
+  PPOB_TOKEN: z.string().optional(),
+  PPOB_TIMEZONE: z.string().default('Asia/Jakarta'),
+  PPOB_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
 };
 
@@ -58,6 +64,12 @@ async function main(): Promise<void> {
       new ConfigError('configuration: set all of KLINK_BASE_URL, KLINK_EMAIL, KLINK_PASSWORD, or none'),
     );
   }
+  const ppobVars = [env.PPOB_BASE_URL, env.PPOB_USERNAME, env.PPOB_TOKEN];
+  if (ppobVars.some(Boolean) && !ppobVars.every(Boolean)) {
+    exitOnConfigError(
+      new ConfigError('configuration: set all of PPOB_BASE_URL, PPOB_USERNAME, PPOB_TOKEN, or none'),
+    );
+  }
   const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createPaysagaWorker({
@@ -79,6 +91,15 @@ async function main(): Promise<void> {
           email: env.KLINK_EMAIL!,
           password: env.KLINK_PASSWORD!,
           timeoutMs: env.KLINK_TIMEOUT_MS,
+        })
+      : undefined,
+    ppob: env.PPOB_BASE_URL
+      ? createPpobClient({
+          baseUrl: env.PPOB_BASE_URL,
+          username: env.PPOB_USERNAME!,
+          token: env.PPOB_TOKEN!,
+          timeZone: env.PPOB_TIMEZONE,
+          timeoutMs: env.PPOB_TIMEOUT_MS,
         })
       : undefined,
     fulfil: env.FULFILMENT_URL

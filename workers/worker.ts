@@ -6,7 +6,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
 import { createKLinkActivities, unconfiguredKLinkActivities } from '../activities/klink';
+import { createPpobActivities, unconfiguredPpobActivities } from '../activities/ppob';
 import { createPrakerjaActivities } from '../activities/prakerja';
+import type { PpobClient } from '../providers/ppob/client';
 import type { KLinkClient } from '../providers/klink/client';
 import type { PrakerjaClient } from '../providers/prakerja/client';
 import type { CodecKeys } from './codec';
@@ -21,6 +23,8 @@ export interface PaysagaWorkerDeps {
   prakerja: PrakerjaClient;
   /** Absent when the worker has no K-Link credentials: its activities then fail clearly. */
   klink?: KLinkClient;
+  /** Absent when the worker has no PPOB credentials: its activities then fail clearly. */
+  ppob?: PpobClient;
   /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
   fulfil: FulfilFn;
   maxCachedWorkflows?: number;
@@ -39,6 +43,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
       ...createPrakerjaActivities(deps.prakerja),
       ...createFulfilmentActivities(deps.fulfil),
       ...(deps.klink ? createKLinkActivities(deps.klink) : unconfiguredKLinkActivities()),
+      ...(deps.ppob ? createPpobActivities(deps.ppob) : unconfiguredPpobActivities()),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,

@@ -1,3 +1,5 @@
 /** The workflow bundle's entry: every saga the worker hosts. */
 export { prakerjaPaymentWorkflow } from './prakerja-payment';
 export { klinkEscrowRefundWorkflow } from './klink-escrow-refund';
+export { ppobPurchaseWorkflow } from './ppob-purchase';
+export { ppobOrphanCallbackWorkflow } from './ppob-orphan-callback';

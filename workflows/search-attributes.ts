@@ -11,10 +11,14 @@ export const SA_ORDER_ID = defineSearchAttributeKey('PaysagaOrderId', SearchAttr
 export const SA_AMOUNT = defineSearchAttributeKey('PaysagaAmount', SearchAttributeType.INT);
 export const SA_NEEDS_REVIEW = defineSearchAttributeKey('PaysagaNeedsReview', SearchAttributeType.BOOL);
 
+/** The provider's own reference for the payment (PPOB refid, ...): how a callback finds its saga. */
+export const SA_PROVIDER_REF = defineSearchAttributeKey('PaysagaProviderRef', SearchAttributeType.KEYWORD);
+
 export const PAYSAGA_SEARCH_ATTRIBUTES = [
   SA_PROVIDER,
   SA_STATUS,
   SA_ORDER_ID,
   SA_AMOUNT,
   SA_NEEDS_REVIEW,
+  SA_PROVIDER_REF,
 ] as const;

@@ -1,0 +1,104 @@
+/**
+ * PPOB activities: submit (also used as the status check: re-sending the same refid returns the
+ * transaction's current state and never buys twice) and inquiry. A timeout, reset or 5xx is
+ * retried by Temporal with the same refid, which is exactly the provider's own idempotency rule.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { redactText } from '../common/redact';
+import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
+import type { PpobClient, PpobTransaction } from '../providers/ppob/client';
+
+export interface PpobSubmitInput {
+  kind: 'prepaid' | 'postpaid';
+  code: string;
+  dest: string;
+  refid: number;
+  /** Postpaid: the inquiry's trx_id. */
+  inqId?: string;
+}
+
+/** The provider's answer for our refid, as the saga needs it. */
+export interface PpobAnswer {
+  status: 'Waiting' | 'Pending' | 'Success' | 'Failed';
+  trxId: string;
+  sn?: string;
+  message: string;
+  repeated: boolean;
+}
+
+export type PpobInquiryOutcome =
+  | { outcome: 'bill'; inqId: string; amount: number; customerName?: string }
+  | { outcome: 'failed'; message: string };
+
+export function createPpobActivities(client: PpobClient) {
+  return {
+    async ppobSubmit(input: PpobSubmitInput): Promise<PpobAnswer> {
+      try {
+        const trx: PpobTransaction =
+          input.kind === 'postpaid'
+            ? await client.payment({ inqId: requireInqId(input), refid: input.refid })
+            : await client.topup({ code: input.code, dest: input.dest, refid: input.refid });
+        return {
+          status: trx.status,
+          trxId: trx.trxId,
+          sn: trx.sn,
+          message: trx.message,
+          repeated: trx.repeated,
+        };
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+
+    async ppobInquiry(input: { code: string; dest: string; refid: number }): Promise<PpobInquiryOutcome> {
+      try {
+        const trx = await client.inquiry(input);
+        if (trx.status === 'Failed') return { outcome: 'failed', message: trx.message };
+        if (trx.price === undefined)
+          throw new ProviderProtocolError('ppob', 'inquiry', 200, 'inquiry answered without a bill amount');
+        return { outcome: 'bill', inqId: trx.trxId, amount: trx.price, customerName: trx.customerName };
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+  };
+}
+
+export type PpobActivities = ReturnType<typeof createPpobActivities>;
+
+/** For a worker without PPOB credentials: fail at once and clearly. */
+export function unconfiguredPpobActivities(): PpobActivities {
+  const fail = async (): Promise<never> => {
+    throw ApplicationFailure.nonRetryable(
+      'PPOB is not configured on this worker: set PPOB_BASE_URL, PPOB_USERNAME and PPOB_TOKEN',
+      'ProviderNotConfigured',
+    );
+  };
+  return { ppobSubmit: fail, ppobInquiry: fail };
+}
+
+function requireInqId(input: PpobSubmitInput): string {
+  if (!input.inqId)
+    throw ApplicationFailure.nonRetryable('postpaid payment without an inquiry id', 'InvalidInput');
+  return input.inqId;
+}
+
+/**
+ * A refusal before acting (bad signature, bad request) will not change by retrying: final. A
+ * transport failure, a 5xx or an unreadable answer is retried with the same refid. A refid whose
+ * answer names another product or destination is never taken as ours.
+ */
+function classify(err: unknown): ApplicationFailure {
+  if (err instanceof ProviderRejection && err.outcomeClass !== 'retryable') {
+    return ApplicationFailure.nonRetryable(redactText(err.message), `PpobRejected:${err.code}`);
+  }
+  if (
+    err instanceof ProviderRejection ||
+    err instanceof ProviderTransportError ||
+    err instanceof ProviderProtocolError
+  ) {
+    return ApplicationFailure.retryable(redactText(err.message), err.name);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.nonRetryable(redactText(e.message), e.name);
+}

@@ -1,0 +1,118 @@
+/**
+ * The PPOB report callback: `GET /callbacks/ppob/<secret>?ref_id=&status=&sn=&code=&destination=`.
+ *
+ * The provider does not sign it, so the URL carries a secret the operator configured
+ * (PPOB_CALLBACK_SECRET); anything else gets 404 and a log line without the secret. What the
+ * secret protects: a stranger who does not know the URL cannot make the engine act. What it
+ * does not: anyone who sees the URL (logs, a proxy) can send callbacks. That is why a callback is
+ * only a hint: the saga re-sends the refid and believes the provider's answer, never the callback.
+ *
+ * Answered 2xx only after Temporal has durably recorded the signal; if Temporal cannot be reached
+ * the answer is 503, so the provider tries again and nothing is lost. A callback for a refid no
+ * running purchase carries (unknown, or the purchase already ended) goes to an orphan-callback
+ * workflow in NEEDS_REVIEW: kept for an operator, never dropped.
+ */
+import type { FastifyInstance } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { parsePpobCallback } from '../providers/ppob/client';
+import type { PaysagaClient } from '../client/paysaga-client';
+import { ppobCallbackSignal } from '../workflows/ppob-definitions';
+import { orphanCallbackSignal, type OrphanCallback } from '../workflows/ppob-orphan-callback';
+import { PPOB_ORPHAN_WORKFLOW_TYPE, ppobOrphanWorkflowId } from '../workflows/ppob-definitions';
+
+export interface PpobCallbackOptions {
+  client: PaysagaClient;
+  secret: string;
+  /** How long to look for a just-started purchase before calling the callback an orphan. */
+  lookupRetryMs?: number;
+}
+
+export interface CallbackCounters {
+  delivered: number;
+  orphaned: number;
+  refusedSecret: number;
+  refusedMalformed: number;
+  temporalUnavailable: number;
+}
+
+export async function registerPpobCallback(
+  app: FastifyInstance,
+  opts: PpobCallbackOptions,
+): Promise<CallbackCounters> {
+  const counters: CallbackCounters = {
+    delivered: 0,
+    orphaned: 0,
+    refusedSecret: 0,
+    refusedMalformed: 0,
+    temporalUnavailable: 0,
+  };
+  const expected = Buffer.from(opts.secret);
+
+  app.get<{ Params: { secret: string }; Querystring: Record<string, unknown> }>(
+    '/callbacks/ppob/:secret',
+    async (req, reply) => {
+      const given = Buffer.from(req.params.secret);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        counters.refusedSecret += 1;
+        req.log.warn({ refid: req.query.ref_id }, 'ppob callback refused: wrong secret in the URL');
+        return reply.code(404).send({ error: 'not found' });
+      }
+      let cb;
+      try {
+        cb = parsePpobCallback(req.query);
+      } catch (err) {
+        counters.refusedMalformed += 1;
+        return reply.code(400).send({ error: `malformed callback: ${(err as Error).message}` });
+      }
+      const refid = String(cb.refid);
+      const receivedAt = new Date().toISOString();
+      try {
+        const purchase = await findPurchase(opts, refid);
+        if (purchase?.running) {
+          await opts.client.temporal.workflow
+            .getHandle(purchase.workflowId)
+            .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt });
+          counters.delivered += 1;
+          return { ok: true, workflowId: purchase.workflowId };
+        }
+        const orphan: OrphanCallback = {
+          refid,
+          status: cb.status,
+          sn: cb.sn,
+          code: cb.code,
+          destination: cb.destination,
+          receivedAt,
+          purchaseWorkflowId: purchase?.workflowId,
+        };
+        const handle = await opts.client.temporal.workflow.signalWithStart(PPOB_ORPHAN_WORKFLOW_TYPE, {
+          workflowId: ppobOrphanWorkflowId(refid),
+          taskQueue: opts.client.taskQueue,
+          args: [{ refid, purchaseWorkflowId: purchase?.workflowId }],
+          signal: orphanCallbackSignal,
+          signalArgs: [orphan],
+        });
+        counters.orphaned += 1;
+        req.log.warn(
+          { refid, purchase: purchase?.workflowId },
+          'ppob callback kept for an operator (no running purchase)',
+        );
+        return { ok: true, workflowId: handle.workflowId, orphan: true };
+      } catch (err) {
+        counters.temporalUnavailable += 1;
+        req.log.error({ err, refid }, 'ppob callback not recorded: answering 503 so the provider retries');
+        return reply.code(503).send({ error: 'not recorded, retry later' });
+      }
+    },
+  );
+  return counters;
+}
+
+/** Visibility is eventually consistent: a purchase started a moment ago may not be listed yet. */
+async function findPurchase(opts: PpobCallbackOptions, refid: string) {
+  const deadline = Date.now() + (opts.lookupRetryMs ?? 2000);
+  for (;;) {
+    const found = await opts.client.findByProviderRef('ppob', refid);
+    if (found || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

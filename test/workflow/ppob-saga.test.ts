@@ -1,0 +1,250 @@
+/**
+ * The PPOB purchase saga on a real Temporal dev server with scripted provider answers: funding,
+ * pending-to-final by polling and by (unsigned, only hinted) callbacks, the refund child, the
+ * deadline that never refunds blind, and postpaid bill confirmation.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../../activities/klink';
+import type { PpobAnswer, PpobInquiryOutcome, PpobSubmitInput } from '../../activities/ppob';
+import { PaysagaClient } from '../../client/paysaga-client';
+import { ppobCallbackSignal, type PpobPurchaseView } from '../../workflows/ppob-definitions';
+import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+
+type Status = PpobAnswer['status'];
+interface Script {
+  /** Provider answers for successive submits of this purchase's refid (the last one repeats). */
+  answers: Status[];
+  pay?: KWalletPayOutcome;
+  inquiry?: PpobInquiryOutcome;
+}
+const scripts = new Map<string, Script>();
+const calls = { submit: [] as string[], pay: [] as string[], refundAccept: [] as string[] };
+const count = (list: string[], key: string) => list.filter((x) => x === key).length;
+
+const activities = {
+  async ppobSubmit(input: PpobSubmitInput): Promise<PpobAnswer> {
+    const key = input.dest;
+    calls.submit.push(key);
+    const answers = scripts.get(key)?.answers ?? ['Success'];
+    const status = answers[Math.min(count(calls.submit, key), answers.length) - 1]!;
+    return {
+      status,
+      trxId: `T-${key}`,
+      sn: status === 'Success' ? `SN-${key}` : undefined,
+      message: 'ok',
+      repeated: count(calls.submit, key) > 1,
+    };
+  },
+  async ppobInquiry(input: { dest: string }): Promise<PpobInquiryOutcome> {
+    return (
+      scripts.get(input.dest)?.inquiry ?? {
+        outcome: 'bill',
+        inqId: `INQ-${input.dest}`,
+        amount: 125_000,
+        customerName: 'BUDI',
+      }
+    );
+  },
+  async klinkPay(input: { idOrder: string }): Promise<KWalletPayOutcome> {
+    calls.pay.push(input.idOrder);
+    const dest = input.idOrder.split('-').pop()!;
+    return scripts.get(dest)?.pay ?? { outcome: 'paid', settledBy: 'pay' };
+  },
+  async klinkReconcilePay(): Promise<KWalletPayOutcome> {
+    return { outcome: 'paid', settledBy: 'reconcile' };
+  },
+  async klinkEscrowRefundRequest(input: {
+    idOrder: string;
+    idMember: string;
+  }): Promise<RefundRequestOutcome> {
+    return {
+      outcome: 'candidates',
+      candidates: [
+        {
+          idTrans: 7,
+          idOrder: input.idOrder,
+          idMember: input.idMember,
+          amount: 10_500,
+          description: 'ppob',
+          datetime: '2026-11-23 10:00:00',
+        },
+      ],
+    };
+  },
+  async klinkRefundAccept(input: { idOrder: string }): Promise<RefundAcceptOutcome> {
+    calls.refundAccept.push(input.idOrder);
+    return { outcome: 'refunded' };
+  },
+};
+
+describe('ppob purchase saga (real Temporal dev server)', () => {
+  const codecKeys = testCodecKeys();
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let paysaga: PaysagaClient;
+
+  before(async () => {
+    env = await startTestEnv(codecKeys);
+    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
+    running = worker.run();
+    paysaga = new PaysagaClient(env.client, 'paysaga');
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  /** A purchase whose destination is its script key. */
+  function purchase(script: Script, extra: Record<string, unknown> = {}) {
+    const dest = `0812${randomUUID().replace(/\D/g, '').slice(0, 8).padEnd(8, '0')}`;
+    scripts.set(dest, script);
+    return {
+      orderId: `o-${dest}`,
+      kind: 'prepaid' as const,
+      productCode: 'S10',
+      destination: dest,
+      pollSeconds: 1,
+      ...extra,
+    };
+  }
+  const view = (id: string) => paysaga.status<PpobPurchaseView>(id);
+  const waitForStatus = async (id: string, status: string) => {
+    for (let i = 0; i < 150; i++) {
+      if ((await view(id)).status === status) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${id} never reached ${status}: ${(await view(id)).status}`);
+  };
+
+  it('prepaid: Waiting, then Success by polling, SN delivered; the refid is the one derived at start', async () => {
+    const p = purchase({ answers: ['Waiting', 'Pending', 'Success'] });
+    const { workflowId, refid } = await paysaga.startPpobPurchase(p);
+    const again = await paysaga.startPpobPurchase(p);
+    assert.equal(again.refid, refid, 'the same order derives the same refid');
+    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    assert.equal(final.status, 'SUCCEEDED');
+    assert.equal(final.sn, `SN-${p.destination}`);
+    assert.equal(final.refid, refid);
+    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    assert.deepEqual(
+      [sa.PaysagaProvider, sa.PaysagaStatus, sa.PaysagaProviderRef],
+      [['ppob'], ['SUCCEEDED'], [String(refid)]],
+    );
+  });
+
+  it('funded, Failed after a callback hint: refunded once through the escrow refund child', async () => {
+    const p = purchase(
+      { answers: ['Pending', 'Failed'] },
+      { funding: { idMember: 'm1', amount: 10_500 }, pollSeconds: 600 },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'WAITING_FINAL');
+    await env.client.workflow
+      .getHandle(workflowId)
+      .signal(ppobCallbackSignal, { status: 'Failed', receivedAt: new Date().toISOString() });
+    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    assert.equal(final.status, 'REFUNDED');
+    assert.equal(final.refundWorkflowId, `klink-refund-ppob-o-${p.destination}`);
+    assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 1);
+    assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 1);
+  });
+
+  it('a callback that says Success while the provider says Failed is not believed', async () => {
+    const p = purchase({ answers: ['Pending', 'Failed'] }, { pollSeconds: 600 });
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'WAITING_FINAL');
+    await env.client.workflow
+      .getHandle(workflowId)
+      .signal(ppobCallbackSignal, { status: 'Success', sn: 'FORGED', receivedAt: new Date().toISOString() });
+    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    assert.equal(final.status, 'FAILED');
+    assert.equal(final.sn, undefined);
+  });
+
+  it('still Pending at the deadline: NEEDS_REVIEW and no refund; a late Success then settles it', async () => {
+    const p = purchase(
+      { answers: ['Pending'] },
+      { funding: { idMember: 'm1', amount: 10_500 }, finalDeadlineSeconds: 5 },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'NEEDS_REVIEW');
+    assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0, 'never refunded blind');
+    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    assert.deepEqual(sa.PaysagaNeedsReview, [true]);
+    scripts.get(p.destination)!.answers = ['Success'];
+    calls.submit = calls.submit.filter((d) => d !== p.destination);
+    await env.client.workflow
+      .getHandle(workflowId)
+      .signal(ppobCallbackSignal, { status: 'Success', sn: 'x', receivedAt: new Date().toISOString() });
+    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    assert.equal(final.status, 'SUCCEEDED');
+    assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0);
+  });
+
+  it('an operator marks a stuck purchase failed: the funding is refunded', async () => {
+    const p = purchase(
+      { answers: ['Pending'] },
+      { funding: { idMember: 'm1', amount: 10_500 }, finalDeadlineSeconds: 5 },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'NEEDS_REVIEW');
+    await assert.rejects(
+      paysaga.resolvePpobReview(workflowId, {
+        action: 'mark-succeeded',
+        operator: 'ana',
+        note: 'provider says delivered',
+      }),
+      /sn/,
+    );
+    const done = await paysaga.resolvePpobReview(workflowId, {
+      action: 'mark-failed',
+      operator: 'ana',
+      note: 'provider confirmed Failed by phone',
+    });
+    assert.equal(done.status, 'REFUNDED');
+  });
+
+  it('K-Wallet declines the funding: FAILED, nothing submitted', async () => {
+    const p = purchase(
+      {
+        answers: ['Success'],
+        pay: { outcome: 'declined', code: 'INSUFFICIENT_BALANCE', message: 'Saldo tidak mencukupi' },
+      },
+      { funding: { idMember: 'm1', amount: 10_500 } },
+    );
+    const final = await paysaga.result<PpobPurchaseView>((await paysaga.startPpobPurchase(p)).workflowId);
+    assert.equal(final.status, 'FAILED');
+    assert.equal(count(calls.submit, p.destination), 0);
+  });
+
+  it('postpaid: the bill is shown and confirmed, then paid', async () => {
+    const p = purchase(
+      { answers: ['Success'] },
+      { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
+    const waiting = await view(workflowId);
+    assert.deepEqual(waiting.bill, { inqId: `INQ-${p.destination}`, amount: 125_000, customerName: 'BUDI' });
+    assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0, 'nothing taken before the caller confirms');
+    const confirmed = await paysaga.confirmBill(workflowId, { accept: true });
+    assert.notEqual(confirmed.status, 'AWAITING_CONFIRMATION');
+    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    assert.equal(final.status, 'SUCCEEDED');
+    assert.equal(final.funded?.amount, 125_000, 'funded with the bill amount');
+  });
+
+  it('postpaid: a declined bill is cancelled and nothing is submitted', async () => {
+    const p = purchase({ answers: ['Success'] }, { kind: 'postpaid', productCode: 'INQPLN' });
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
+    assert.equal((await paysaga.confirmBill(workflowId, { accept: false })).status, 'CANCELLED');
+    assert.equal(count(calls.submit, p.destination), 0);
+  });
+});
