@@ -2,7 +2,7 @@
  * Records the histories the replay test replays: one per ending of a saga, run on a real dev
  * server with scripted provider outcomes. Run it when a saga version is released:
  *
- *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund> <version, e.g. v1>
+ *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob> <version, e.g. v1>
  *
  * Never re-record an existing version's files: they are the proof that executions started by
  * that version still replay on today's code.
@@ -12,7 +12,8 @@ import type { WorkflowClient } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RefundAcceptOutcome, RefundRequestOutcome } from '../activities/klink';
+import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../activities/klink';
+import type { PpobPurchaseView } from '../workflows/ppob-definitions';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../activities/prakerja';
 import { PaysagaClient } from '../client/paysaga-client';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../test/helpers/test-env';
@@ -28,7 +29,10 @@ interface Behaviour {
   ambiguous?: boolean;
   refundMismatch?: boolean;
   acceptRefusedOnce?: boolean;
+  /** PPOB: the provider's answers to successive submits (the last repeats). */
+  ppobAnswers?: Array<'Waiting' | 'Pending' | 'Success' | 'Failed'>;
 }
+const submitCalls = new Map<string, number>();
 const behaviour = new Map<string, Behaviour>();
 const acceptCalls = new Map<string, number>();
 
@@ -54,11 +58,37 @@ const activities = {
       throw ApplicationFailure.nonRetryable('refused', 'FulfilmentRejected');
     return { reference: `ref-${req.invoiceCode}` };
   },
+  async ppobSubmit(input: { dest: string }) {
+    const n = (submitCalls.get(input.dest) ?? 0) + 1;
+    submitCalls.set(input.dest, n);
+    const answers = behaviour.get(input.dest)?.ppobAnswers ?? ['Success'];
+    const status = answers[Math.min(n, answers.length) - 1]!;
+    return {
+      status,
+      trxId: 'T1',
+      sn: status === 'Success' ? 'SN-1' : undefined,
+      message: 'ok',
+      repeated: n > 1,
+    };
+  },
+  async ppobInquiry() {
+    return { outcome: 'bill' as const, inqId: 'INQ-1', amount: 155000, customerName: 'BUDI SANTOSO' };
+  },
+  async klinkPay(): Promise<KWalletPayOutcome> {
+    return { outcome: 'paid', settledBy: 'pay' };
+  },
+  async klinkReconcilePay(): Promise<KWalletPayOutcome> {
+    return { outcome: 'paid', settledBy: 'reconcile' };
+  },
   async klinkEscrowRefundRequest(input: {
     idOrder: string;
     idMember: string;
   }): Promise<RefundRequestOutcome> {
-    const amount = behaviour.get(input.idOrder)?.refundMismatch ? 95000 : 90000;
+    const amount = behaviour.get(input.idOrder)?.refundMismatch
+      ? 95000
+      : input.idOrder.startsWith('ppob-')
+        ? 10500
+        : 90000;
     return {
       outcome: 'candidates',
       candidates: [
@@ -232,9 +262,68 @@ function klinkRefundScenarios(client: PaysagaClient, workflows: WorkflowClient):
   };
 }
 
+function ppobScenarios(client: PaysagaClient): Record<string, Scenario> {
+  const started = async (
+    key: string,
+    b: Behaviour,
+    extra: Record<string, unknown>,
+    drive: (id: string) => Promise<unknown> = async () => undefined,
+  ) => {
+    const dest = `08${key.replace(/\D/g, '').padEnd(8, '0')}${Object.keys(extra).length}`;
+    behaviour.set(dest, b);
+    const { workflowId } = await client.startPpobPurchase({
+      orderId: key,
+      kind: 'prepaid',
+      productCode: 'S10',
+      destination: dest,
+      pollSeconds: 1,
+      ...extra,
+    });
+    await drive(workflowId);
+    return workflowId;
+  };
+  const funded = { funding: { idMember: 'm1', amount: 10500 } };
+  const until = (id: string, status: string) =>
+    waitFor(async () => (await client.status<PpobPurchaseView>(id)).status === status);
+  return {
+    succeeded: { run: (k) => started(k, { ppobAnswers: ['Waiting', 'Success'] }, {}) },
+    refunded: { run: (k) => started(k, { ppobAnswers: ['Pending', 'Failed'] }, funded) },
+    'review-marked-failed': {
+      run: (k) =>
+        started(k, { ppobAnswers: ['Pending'] }, { ...funded, finalDeadlineSeconds: 5 }, async (id) => {
+          await until(id, 'NEEDS_REVIEW');
+          await client.resolvePpobReview(id, {
+            action: 'mark-failed',
+            operator: 'fixture',
+            note: 'provider confirmed Failed',
+          });
+        }),
+    },
+    'postpaid-paid': {
+      run: (k) =>
+        started(
+          k,
+          { ppobAnswers: ['Success'] },
+          { kind: 'postpaid', productCode: 'INQPLN', ...funded },
+          async (id) => {
+            await until(id, 'AWAITING_CONFIRMATION');
+            await client.confirmBill(id, { accept: true });
+          },
+        ),
+    },
+    'bill-declined': {
+      run: (k) =>
+        started(k, {}, { kind: 'postpaid', productCode: 'INQPLN' }, async (id) => {
+          await until(id, 'AWAITING_CONFIRMATION');
+          await client.confirmBill(id, { accept: false });
+        }),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const [saga, version] = process.argv.slice(2);
-  const sagas = { prakerja: prakerjaScenarios, 'klink-refund': klinkRefundScenarios };
+  const sagas = { prakerja: prakerjaScenarios, 'klink-refund': klinkRefundScenarios, ppob: ppobScenarios };
   if (!saga || !version || !(saga in sagas)) {
     console.error(`usage: record-histories.ts <${Object.keys(sagas).join(' | ')}> <version, e.g. v1>`);
     process.exit(2);
