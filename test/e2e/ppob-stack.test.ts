@@ -133,6 +133,17 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
     assert.notEqual(v.sn, 'FORGED');
     assert.equal(await balanceOf(member), 30_000);
     assert.equal(await ledgerBalanced(), true);
+    // A late report for the purchase that already ended is not dropped either.
+    const late = await http(
+      'GET',
+      `${stack.ppobCallbackUrl}?ref_id=${p.refid}&status=Success&sn=LATE&code=S10&destination=${p.destination}`,
+    );
+    assert.equal(late.body.orphan, true);
+    const lateView = await view(`ppob-callback-${p.refid}`);
+    assert.equal(lateView.purchaseWorkflowId, p.workflowId);
+    assert.equal(lateView.status, 'NEEDS_REVIEW');
+    assert.equal(await balanceOf(member), 30_000, 'a late report moves no money by itself');
+
     const orphan = await view('ppob-callback-999999999');
     assert.equal(orphan.status, 'NEEDS_REVIEW');
     assert.equal(orphan.callbacks[0].sn, 'X');
