@@ -113,6 +113,7 @@ export async function runDemo(t: DemoTargets, runId = Date.now().toString(36)): 
   // 4. Left waiting for its OTP: parked durably until the user (or the deadline) acts.
   const d = await newPayment(4, 50_000);
   if (t.klink) out.push(...(await refundDemo(t, t.klink, runId)));
+  out.push(...(await ppobDemo(t, runId)));
 
   out.push({
     label: `waiting for OTP (try: ./bin/paysaga.js prakerja otp ${d.invoiceCode} ${d.otp})`,
@@ -151,5 +152,56 @@ async function refundDemo(
         : '';
     out.push({ label: `${label}${hint}`, workflowId, status });
   }
+  return out;
+}
+
+/** PPOB: a funded electricity token that succeeds, one that fails and is refunded, a postpaid bill waiting for the caller. */
+async function ppobDemo(t: DemoTargets, runId: string): Promise<DemoPayment[]> {
+  const out: DemoPayment[] = [];
+  const idMember = `DEMO-PPOB-${runId}`;
+  await call('POST', `${t.sandboxUrl}/_control/klink/members`, { id_member: idMember, balance: 400_000 });
+  const buy = (n: number, body: Record<string, unknown>) =>
+    call<{ workflowId: string }>('POST', `${t.gatewayUrl}/v1/ppob/purchases`, {
+      orderId: `DEMO-${runId}-${n}`,
+      pollSeconds: 2,
+      ...body,
+    });
+
+  const ok = await buy(7, {
+    kind: 'prepaid',
+    productCode: 'PLN20',
+    destination: '14123456789',
+    funding: { idMember, amount: 20_800 },
+  });
+  out.push({
+    label: 'electricity token bought, SN delivered',
+    workflowId: ok.workflowId,
+    status: await waitForStatus(t.gatewayUrl, ok.workflowId, ['SUCCEEDED']),
+  });
+
+  await call('POST', `${t.sandboxUrl}/_control/ppob/outcome`, { dest: '081299990008', outcome: 'failed' });
+  const failed = await buy(8, {
+    kind: 'prepaid',
+    productCode: 'S10',
+    destination: '081299990008',
+    funding: { idMember, amount: 10_500 },
+  });
+  out.push({
+    label: 'top-up failed at the provider, K-Wallet refunded',
+    workflowId: failed.workflowId,
+    status: await waitForStatus(t.gatewayUrl, failed.workflowId, ['REFUNDED']),
+  });
+
+  const bill = await buy(9, {
+    kind: 'postpaid',
+    productCode: 'INQPLN',
+    destination: '512345678901',
+    funding: { idMember, amount: 1 },
+  });
+  out.push({
+    label: `electricity bill waiting for the caller (try: ./bin/paysaga.js ppob bill ${bill.workflowId} --decision accept)`,
+    workflowId: bill.workflowId,
+    status: await waitForStatus(t.gatewayUrl, bill.workflowId, ['AWAITING_CONFIRMATION']),
+  });
   return out;
 }
