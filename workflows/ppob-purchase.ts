@@ -79,6 +79,9 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     timeline: [],
   };
   let callbackHint = false;
+  // Set once the refid has been sent. Before that, re-sending it would not check a purchase but
+  // make one: a callback (unsigned, so possibly forged) must never cause that.
+  let submitted = false;
   let billDecision: { accept: boolean; operator?: string } | undefined;
   let resolution: ResolvePpobReviewInput | undefined;
 
@@ -320,6 +323,7 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     if (input.funding && !(await fund(input.kind === 'postpaid' ? view.bill!.amount : input.funding.amount)))
       return;
     setStatus('SUBMITTING', `submitting refid ${input.refid}`);
+    submitted = true;
     const answer = await submit();
     if (!answer) return;
     if (!(await apply(answer, 'submit answered'))) await waitForFinal();
@@ -332,6 +336,10 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     if (resolution === undefined) {
       // A callback while a person looks: check once more, it may settle the purchase by itself.
       callbackHint = false;
+      if (!submitted) {
+        note('callback ignored: this purchase was never submitted, so there is nothing to check');
+        continue;
+      }
       const answer = await submit();
       if (answer && answer.status !== 'Pending' && answer.status !== 'Waiting')
         await apply(answer, 'late callback, the provider answers');

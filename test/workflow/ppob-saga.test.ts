@@ -223,6 +223,23 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     assert.equal(count(calls.submit, p.destination), 0);
   });
 
+  it('a callback for a purchase parked before submitting never makes the engine buy', async () => {
+    const p = purchase(
+      { answers: ['Success'], pay: { outcome: 'conflict', detail: 'id_order paid by someone else' } },
+      { funding: { idMember: 'm1', amount: 10_500 } },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await waitForStatus(workflowId, 'NEEDS_REVIEW');
+    await env.client.workflow
+      .getHandle(workflowId)
+      .signal(ppobCallbackSignal, { status: 'Success', sn: 'FORGED', receivedAt: new Date().toISOString() });
+    await new Promise((r) => setTimeout(r, 1000));
+    const parked = await view(workflowId);
+    assert.equal(parked.status, 'NEEDS_REVIEW');
+    assert.equal(count(calls.submit, p.destination), 0, 'the refid was never sent');
+    assert.match(parked.timeline.at(-1)!.note, /never submitted/);
+  });
+
   it('postpaid: the bill is shown and confirmed, then paid', async () => {
     const p = purchase(
       { answers: ['Success'] },
