@@ -91,6 +91,37 @@ export const ResolvePpobReviewInput = z.object({
   sn: z.string().min(1).max(128).optional(),
 });
 
+export const StartTransferInput = z
+  .object({
+    orderId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'orderId: 1-64 of A-Z a-z 0-9 . _ -'),
+    method: z.enum(['klink-va', 'klink-manual', 'klink-card', 'klink-gopay', 'alikassa']),
+    amount: z.number().int('amount must be whole rupiah').positive(),
+    payShip: z.number().int().nonnegative().optional(),
+    customer: z.object({
+      fullname: z.string().min(1).max(100),
+      phone: z.string().regex(/^\+?\d{6,16}$/, 'customer.phone: 6-16 digits'),
+      email: z.email(),
+      ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    }),
+    bankCode: z.string().min(1).max(32).optional(),
+    productCode: z.string().min(1).max(64).optional(),
+    service: z.string().min(1).max(100).optional(),
+    customerCode: z.string().min(1).max(100).optional(),
+    expirySeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(30 * 86_400)
+      .optional(),
+  })
+  .refine((i) => i.method === 'alikassa' || (i.bankCode && i.productCode), {
+    message: 'bankCode and productCode (from list_bank) are required for K-Link methods',
+  });
+export const ResolveTransferReviewInput = z.object({
+  action: z.enum(['mark-paid', 'mark-not-paid']),
+  ...operatorNote,
+});
+
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {
   override readonly name: string = 'PaysagaInputError';

@@ -52,7 +52,15 @@ import {
   type PpobPurchaseView,
 } from '../workflows/ppob-definitions';
 import {
+  resolveTransferReviewUpdate,
+  TRANSFER_WORKFLOW_TYPE,
+  transferWorkflowId,
+  type TransferView,
+} from '../workflows/transfer-definitions';
+import {
   CancelInput,
+  ResolveTransferReviewInput as ResolveTransferReviewInputSchema,
+  StartTransferInput,
   ConfirmBillInput,
   ResolvePpobReviewInput as ResolvePpobReviewInputSchema,
   StartPpobPurchaseInput,
@@ -194,6 +202,27 @@ export class PaysagaClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
+  }
+
+  /** Starts a pay-by-transfer payment for an order, or finds the one already started for it. */
+  async startTransfer(raw: unknown): Promise<{ workflowId: string }> {
+    const input = parseInput(StartTransferInput, raw);
+    const workflowId = transferWorkflowId(input.orderId);
+    await this.startOnce(TRANSFER_WORKFLOW_TYPE, workflowId, input, {
+      provider: input.method === 'alikassa' ? 'alikassa' : 'klink',
+      status: 'CREATING',
+      orderId: input.orderId,
+      amount: input.amount + (input.payShip ?? 0),
+    });
+    return { workflowId };
+  }
+
+  async resolveTransferReview(workflowId: string, raw: unknown): Promise<TransferView> {
+    return this.update(
+      workflowId,
+      resolveTransferReviewUpdate,
+      parseInput(ResolveTransferReviewInputSchema, raw),
+    );
   }
 
   /** Postpaid: the caller accepts or declines the bill the inquiry showed. */

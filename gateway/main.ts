@@ -15,6 +15,7 @@ const gatewayEnv = {
   PAYSAGA_UI_ORIGIN: z.string().default('http://localhost:8233'),
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
+  KLINK_WEBHOOK_KEY: z.string().min(8).optional(),
   PPOB_CALLBACK_SECRET: z.string().min(16, 'PPOB_CALLBACK_SECRET: at least 16 characters').optional(),
 };
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     codecAuthToken: env.PAYSAGA_CODEC_AUTH_TOKEN,
     apiToken: env.GATEWAY_API_TOKEN,
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
+    klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
     logger,
   });
   await app.listen({ host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });

@@ -43,6 +43,12 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.post<{ Params: { id: string } }>('/refunds/:id/review', (req, reply) =>
         handle(reply, async () => client.resolveRefundReview(req.params.id, req.body)),
       );
+      scope.post('/transfers', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startTransfer(req.body))),
+      );
+      scope.post<{ Params: { id: string } }>('/transfers/:id/review', (req, reply) =>
+        handle(reply, async () => client.resolveTransferReview(req.params.id, req.body)),
+      );
       scope.post('/ppob/purchases', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startPpobPurchase(req.body))),
       );

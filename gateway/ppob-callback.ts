@@ -10,15 +10,14 @@
  * Answered 2xx only after Temporal has durably recorded the signal; if Temporal cannot be reached
  * the answer is 503, so the provider tries again and nothing is lost. A callback for a refid no
  * running purchase carries (unknown, or the purchase already ended) goes to an orphan-callback
- * workflow in NEEDS_REVIEW: kept for an operator, never dropped.
+ * workflow (workflows/unmatched-report.ts) in NEEDS_REVIEW: kept for an operator, never dropped.
  */
 import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { parsePpobCallback } from '../providers/ppob/client';
 import type { PaysagaClient } from '../client/paysaga-client';
 import { ppobCallbackSignal } from '../workflows/ppob-definitions';
-import { orphanCallbackSignal, type OrphanCallback } from '../workflows/ppob-orphan-callback';
-import { PPOB_ORPHAN_WORKFLOW_TYPE, ppobOrphanWorkflowId } from '../workflows/ppob-definitions';
+import { deliverUnmatched } from './unmatched';
 
 export interface PpobCallbackOptions {
   client: PaysagaClient;
@@ -75,28 +74,22 @@ export async function registerPpobCallback(
           counters.delivered += 1;
           return { ok: true, workflowId: purchase.workflowId };
         }
-        const orphan: OrphanCallback = {
-          refid,
+        const workflowId = await deliverUnmatched(opts.client, {
+          provider: 'ppob',
+          key: refid,
           status: cb.status,
           sn: cb.sn,
           code: cb.code,
           destination: cb.destination,
           receivedAt,
-          purchaseWorkflowId: purchase?.workflowId,
-        };
-        const handle = await opts.client.temporal.workflow.signalWithStart(PPOB_ORPHAN_WORKFLOW_TYPE, {
-          workflowId: ppobOrphanWorkflowId(refid),
-          taskQueue: opts.client.taskQueue,
-          args: [{ refid, purchaseWorkflowId: purchase?.workflowId }],
-          signal: orphanCallbackSignal,
-          signalArgs: [orphan],
+          relatedWorkflowId: purchase?.workflowId,
         });
         counters.orphaned += 1;
         req.log.warn(
           { refid, purchase: purchase?.workflowId },
           'ppob callback kept for an operator (no running purchase)',
         );
-        return { ok: true, workflowId: handle.workflowId, orphan: true };
+        return { ok: true, workflowId, orphan: true };
       } catch (err) {
         counters.temporalUnavailable += 1;
         req.log.error({ err, refid }, 'ppob callback not recorded: answering 503 so the provider retries');

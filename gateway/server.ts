@@ -9,6 +9,7 @@ import type { Logger } from '../common/logger';
 import { registerCodecRoutes } from './codec-routes';
 import { registerPaymentRoutes } from './payment-routes';
 import { registerPpobCallback } from './ppob-callback';
+import { registerWebhooks } from './webhooks';
 
 export interface GatewayOptions {
   client: PaysagaClient;
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** The secret in the PPOB callback URL; without it the callback route is not served. */
   ppobCallbackSecret?: string;
+  /** K-Link's PID key for x-servicepayment; without it the K-Link webhook routes answer 404. */
+  klinkWebhookKey?: string;
   /** Body size limit in bytes; larger bodies get 413 before any parsing. */
   bodyLimit?: number;
 }
@@ -35,6 +38,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     authToken: opts.codecAuthToken,
   });
   await registerPaymentRoutes(app, { client: opts.client, apiToken: opts.apiToken });
+  const webhookCounters = await registerWebhooks(app, {
+    client: opts.client,
+    klinkWebhookKey: opts.klinkWebhookKey,
+  });
+  app.get('/metrics/webhooks', async () => webhookCounters);
   if (opts.ppobCallbackSecret) {
     const counters = await registerPpobCallback(app, {
       client: opts.client,

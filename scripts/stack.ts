@@ -149,6 +149,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let prakerja = opts.prakerja;
     let klink = opts.klink;
     let sandboxKLinkLogin: { email: string; password: string } | undefined;
+    let klinkWebhookKey: string | undefined = baseEnv.KLINK_WEBHOOK_KEY;
     let ppob = opts.ppob;
     // The unsigned PPOB callback is protected by a secret in its URL (see gateway/ppob-callback.ts).
     const ppobCallbackSecret = baseEnv.PPOB_CALLBACK_SECRET ?? randomBytes(18).toString('hex');
@@ -167,6 +168,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         password: randomBytes(18).toString('hex'),
       };
       const klinkPidKey = randomBytes(16).toString('hex');
+      if (!opts.klink) klinkWebhookKey = klinkPidKey;
       const sandboxPpob = {
         baseUrl: `${sandboxUrl}/ppob`,
         username: 'paysaga-sandbox',
@@ -192,6 +194,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             SANDBOX_PPOB_USERNAME: sandboxPpob.username,
             SANDBOX_PPOB_TOKEN: sandboxPpob.token,
             SANDBOX_PPOB_CALLBACK_URL: ppobCallbackUrl,
+            SANDBOX_WEBHOOK_BASE_URL: gatewayUrl,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
           readyPattern: /sandbox listening on/,
@@ -234,6 +237,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ...baseEnv,
           ...temporalEnv,
           PPOB_CALLBACK_SECRET: ppobCallbackSecret,
+          ...(klinkWebhookKey ? { KLINK_WEBHOOK_KEY: klinkWebhookKey } : {}),
           GATEWAY_PORT: String(ports.gateway),
           PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
         },

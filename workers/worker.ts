@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
 import { createKLinkActivities, unconfiguredKLinkActivities } from '../activities/klink';
 import { createPpobActivities, unconfiguredPpobActivities } from '../activities/ppob';
+import { createTransferActivities } from '../activities/transfer';
 import { createPrakerjaActivities } from '../activities/prakerja';
 import type { PpobClient } from '../providers/ppob/client';
 import type { KLinkClient } from '../providers/klink/client';
@@ -44,6 +45,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
       ...createFulfilmentActivities(deps.fulfil),
       ...(deps.klink ? createKLinkActivities(deps.klink) : unconfiguredKLinkActivities()),
       ...(deps.ppob ? createPpobActivities(deps.ppob) : unconfiguredPpobActivities()),
+      ...createTransferActivities(deps.klink),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,

@@ -2,4 +2,5 @@
 export { prakerjaPaymentWorkflow } from './prakerja-payment';
 export { klinkEscrowRefundWorkflow } from './klink-escrow-refund';
 export { ppobPurchaseWorkflow } from './ppob-purchase';
-export { ppobOrphanCallbackWorkflow } from './ppob-orphan-callback';
+export { unmatchedReportWorkflow } from './unmatched-report';
+export { payByTransferWorkflow } from './pay-by-transfer';

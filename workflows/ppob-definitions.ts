@@ -104,9 +104,3 @@ export const resolvePpobReviewUpdate = defineUpdate<PpobPurchaseView, [ResolvePp
   'resolvePpobReview',
 );
 export const ppobStatusQuery = defineQuery<PpobPurchaseView>('status');
-
-/** Where a callback the engine cannot tie to a running purchase is kept for an operator. */
-export const PPOB_ORPHAN_WORKFLOW_TYPE = 'ppobOrphanCallbackWorkflow';
-export function ppobOrphanWorkflowId(refid: string): string {
-  return `ppob-callback-${refid}`;
-}

@@ -140,13 +140,13 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
     );
     assert.equal(late.body.orphan, true);
     const lateView = await view(`ppob-callback-${p.refid}`);
-    assert.equal(lateView.purchaseWorkflowId, p.workflowId);
+    assert.equal(lateView.relatedWorkflowId, p.workflowId);
     assert.equal(lateView.status, 'NEEDS_REVIEW');
     assert.equal(await balanceOf(member), 30_000, 'a late report moves no money by itself');
 
     const orphan = await view('ppob-callback-999999999');
     assert.equal(orphan.status, 'NEEDS_REVIEW');
-    assert.equal(orphan.callbacks[0].sn, 'X');
+    assert.equal(orphan.reports[0].sn, 'X');
   });
 
   it('every callback dropped: purchases still reach their final state by polling', async () => {

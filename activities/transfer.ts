@@ -1,0 +1,104 @@
+/**
+ * Creating a pay-by-transfer payment at K-Link (pay_service: VA, manual transfer, card page;
+ * pay_service_midtrans: GoPay). The order_id is unique at K-Link, so a create retried after an
+ * unclear outcome cannot make a second payment: K-Link refuses it ("order_id exists") and the
+ * saga then knows the payment exists but not its instructions.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { redactText } from '../common/redact';
+import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
+import type { KLinkClient } from '../providers/klink/client';
+import type { TransferInput, TransferInstructions } from '../workflows/transfer-definitions';
+
+export type TransferCreateOutcome =
+  | { outcome: 'created'; instructions: Omit<TransferInstructions, 'expiresAt'> }
+  | { outcome: 'refused'; code: string; message: string }
+  /** The order exists at the provider (an earlier attempt created it) but its instructions are lost. */
+  | { outcome: 'exists'; message: string };
+
+export function createTransferActivities(klink: KLinkClient | undefined) {
+  return {
+    async transferCreate(input: TransferInput): Promise<TransferCreateOutcome> {
+      if (input.method === 'alikassa')
+        throw ApplicationFailure.nonRetryable(
+          'AliKassa payments are not wired to this worker yet',
+          'NotImplemented',
+        );
+      if (!klink)
+        throw ApplicationFailure.nonRetryable(
+          'K-Link is not configured on this worker',
+          'ProviderNotConfigured',
+        );
+      const common = {
+        // rq_uuid is "unique per request"; a retry of the same create is the same request.
+        rqUuid: `rq-${input.orderId}`,
+        orderId: input.orderId,
+        noHp: input.customer.phone,
+        fullname: input.customer.fullname,
+        email: input.customer.email,
+        bankCode: input.bankCode ?? '',
+        productCode: input.productCode ?? '',
+        nominal: input.amount,
+        payShip: input.payShip ?? 0,
+      };
+      try {
+        if (input.method === 'klink-gopay') {
+          const charge = await klink.payServiceMidtrans(common);
+          return {
+            outcome: 'created',
+            instructions: {
+              amountToPay: charge.grossAmount,
+              qrUrl: charge.qrCode?.url,
+              deeplinkUrl: charge.deeplink?.url,
+              providerReference: charge.transactionId,
+            },
+          };
+        }
+        const res = await klink.payService(common);
+        if (res.kind === 'manual') {
+          return {
+            outcome: 'created',
+            instructions: {
+              amountToPay: res.totalBayar,
+              norek: res.norek,
+              kdPay: res.kdPay,
+              kodeUnik: res.kodeUnik,
+              providerReference: res.kdRef,
+            },
+          };
+        }
+        if (res.kind === 'redirect')
+          return {
+            outcome: 'created',
+            instructions: { amountToPay: input.amount + (input.payShip ?? 0), redirectUrl: res.urlPay },
+          };
+        return {
+          outcome: 'created',
+          instructions: {
+            amountToPay: res.totalBayar ?? input.amount + (input.payShip ?? 0),
+            vaNumber: res.vaNumber,
+            kdPay: res.kdPay,
+            kodeUnik: res.kodeUnik,
+          },
+        };
+      } catch (err) {
+        if (err instanceof ProviderRejection) {
+          if (err.code === 'ORDER_EXISTS') return { outcome: 'exists', message: err.providerMessage };
+          if (err.outcomeClass === 'final')
+            return { outcome: 'refused', code: err.code, message: err.providerMessage };
+        }
+        if (
+          err instanceof ProviderRejection ||
+          err instanceof ProviderTransportError ||
+          err instanceof ProviderProtocolError
+        ) {
+          // Safe to repeat: the order_id is unique at K-Link (see the module doc).
+          throw ApplicationFailure.retryable(redactText(err.message), err.name);
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+export type TransferActivities = ReturnType<typeof createTransferActivities>;

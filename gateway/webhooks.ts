@@ -1,0 +1,205 @@
+/**
+ * Provider webhooks: K-Link settlement (`/webhooks/klink/settlement`) and GoPay notification
+ * (`/webhooks/klink/gopay`), verified and turned into signals for the pay-by-transfer saga.
+ *
+ * Order of work, on purpose:
+ * 1. the body is read as raw bytes (never parsed first) with a size limit (413 beyond it);
+ * 2. the signature is checked on those bytes in constant time (`x-servicepayment`: uppercase hex
+ *    HMAC-SHA256 with the PID key); missing or bad → 401;
+ * 3. only then is the JSON parsed and validated (malformed → 400);
+ * 4. the signal is recorded by Temporal before the answer: 2xx means durably recorded; if
+ *    Temporal cannot be reached the answer is 503 and the provider retries, so nothing is lost.
+ * A webhook for an order with no running payment (never created, or already expired / ended) is
+ * recorded in an unmatched-report workflow for an operator, never dropped. Replays are harmless:
+ * the saga counts a provider reference once. Every refusal is counted (GET /metrics/webhooks) and
+ * logged without the signature or the key.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { z } from 'zod';
+import type { PaysagaClient } from '../client/paysaga-client';
+import {
+  KLINK_SIGNATURE_HEADER,
+  KLinkGopayNotification,
+  KLinkSettlementWebhook,
+  verifyKLinkSignature,
+} from '../providers/klink/webhook';
+import {
+  transferWebhookSignal,
+  transferWorkflowId,
+  type TransferWebhook,
+} from '../workflows/transfer-definitions';
+import { deliverUnmatched } from './unmatched';
+
+export interface WebhookOptions {
+  client: PaysagaClient;
+  /** K-Link's PID key; without it the K-Link routes answer 404. */
+  klinkWebhookKey?: string;
+  /** Bytes; default 64 KiB (webhooks are small; a large body is refused before it is read whole). */
+  bodyLimit?: number;
+}
+
+export interface WebhookCounters {
+  received: number;
+  accepted: number;
+  unmatched: number;
+  refused: {
+    missingSignature: number;
+    badSignature: number;
+    malformed: number;
+    tooLarge: number;
+    unknownRoute: number;
+  };
+  temporalUnavailable: number;
+}
+
+export async function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): Promise<WebhookCounters> {
+  const counters: WebhookCounters = {
+    received: 0,
+    accepted: 0,
+    unmatched: 0,
+    refused: { missingSignature: 0, badSignature: 0, malformed: 0, tooLarge: 0, unknownRoute: 0 },
+    temporalUnavailable: 0,
+  };
+  await app.register(
+    async (scope) => {
+      // Raw bytes for every content type: the signature is over exactly what was sent.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser(
+        '*',
+        { parseAs: 'buffer', bodyLimit: opts.bodyLimit ?? 64 * 1024 },
+        (_req, body, done) => done(null, body),
+      );
+      scope.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+        if (err.statusCode === 413) counters.refused.tooLarge += 1;
+        else if (err.statusCode && err.statusCode < 500) counters.refused.malformed += 1;
+        req.log.warn({ status: err.statusCode }, 'webhook refused before verification');
+        void reply
+          .code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500)
+          .send({ error: err.statusCode === 413 ? 'body too large' : 'bad request' });
+      });
+
+      const klinkRoute = <S extends z.ZodType<{ orderId: string; status: string; success: boolean }>>(
+        path: string,
+        schema: S,
+        toWebhook: (body: z.output<S>, receivedAt: string) => TransferWebhook,
+      ) =>
+        scope.post(path, async (req, reply) => {
+          counters.received += 1;
+          if (!opts.klinkWebhookKey)
+            return refuse(reply, req, 'unknownRoute', 404, 'K-Link webhooks are not configured');
+          const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const header = req.headers[KLINK_SIGNATURE_HEADER];
+          const signature = Array.isArray(header) ? header[0] : header;
+          if (!signature)
+            return refuse(reply, req, 'missingSignature', 401, `missing ${KLINK_SIGNATURE_HEADER}`);
+          if (!verifyKLinkSignature(raw, signature, opts.klinkWebhookKey))
+            return refuse(reply, req, 'badSignature', 401, 'not verified');
+          let parsed: z.output<S>;
+          try {
+            const result = schema.safeParse(JSON.parse(raw.toString('utf8')));
+            if (!result.success)
+              return refuse(
+                reply,
+                req,
+                'malformed',
+                400,
+                `malformed webhook: ${result.error.issues[0]?.message}`,
+              );
+            parsed = result.data;
+          } catch {
+            return refuse(reply, req, 'malformed', 400, 'malformed JSON');
+          }
+          return deliver(reply, req, toWebhook(parsed, new Date().toISOString()));
+        });
+
+      klinkRoute('/klink/settlement', KLinkSettlementWebhook, (b, receivedAt) => ({
+        provider: 'klink',
+        orderId: b.orderId,
+        reference: b.rqUuid,
+        status: b.status,
+        success: b.success,
+        amount: b.totBayar,
+        receivedAt,
+      }));
+      klinkRoute('/klink/gopay', KLinkGopayNotification, (b, receivedAt) => ({
+        provider: 'klink',
+        orderId: b.orderId,
+        reference: b.idTrans,
+        status: b.status,
+        success: b.success,
+        receivedAt,
+      }));
+      scope.all('/*', async (req, reply) => {
+        counters.received += 1;
+        return refuse(reply, req, 'unknownRoute', 404, 'unknown webhook route');
+      });
+    },
+    { prefix: '/webhooks' },
+  );
+
+  function refuse(
+    reply: FastifyReply,
+    req: FastifyRequest,
+    reason: keyof WebhookCounters['refused'],
+    status: number,
+    message: string,
+  ) {
+    counters.refused[reason] += 1;
+    req.log.warn({ route: req.url, reason }, 'webhook refused');
+    return reply.code(status).send({ error: message });
+  }
+
+  async function deliver(reply: FastifyReply, req: FastifyRequest, webhook: TransferWebhook) {
+    const workflowId = transferWorkflowId(webhook.orderId);
+    try {
+      const running = await opts.client.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then((d) => d.status.name === 'RUNNING')
+        .catch((err) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        });
+      if (running) {
+        try {
+          await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
+          counters.accepted += 1;
+          return { ok: true, workflowId };
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          // It ended between the look and the signal: keep the payment for an operator below.
+        }
+      }
+      const exists = await opts.client.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(() => true)
+        .catch(() => false);
+      const unmatched = await deliverUnmatched(opts.client, {
+        provider: webhook.provider,
+        key: webhook.orderId,
+        status: webhook.status,
+        amount: webhook.amount,
+        reference: webhook.reference,
+        receivedAt: webhook.receivedAt,
+        relatedWorkflowId: exists ? workflowId : undefined,
+      });
+      counters.unmatched += 1;
+      req.log.warn(
+        { orderId: webhook.orderId, unmatched },
+        'webhook kept for an operator (no running payment)',
+      );
+      return { ok: true, workflowId: unmatched, unmatched: true };
+    } catch (err) {
+      counters.temporalUnavailable += 1;
+      req.log.error(
+        { err, orderId: webhook.orderId },
+        'webhook not recorded: answering 503 so the provider retries',
+      );
+      return reply.code(503).send({ error: 'not recorded, retry later' });
+    }
+  }
+
+  return counters;
+}

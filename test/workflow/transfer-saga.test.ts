@@ -1,0 +1,216 @@
+/**
+ * The pay-by-transfer saga on a real Temporal dev server, with the webhooks arriving through the
+ * real gateway over HTTP (signed as K-Link signs them) and a scripted create.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { TransferCreateOutcome } from '../../activities/transfer';
+import { PaysagaClient } from '../../client/paysaga-client';
+import { createLogger } from '../../common/logger';
+import { buildGateway } from '../../gateway/server';
+import { AesGcmPayloadCodec } from '../../workers/codec';
+import type { TransferInput, TransferView } from '../../workflows/transfer-definitions';
+import type { UnmatchedReportView } from '../../workflows/unmatched-report';
+import { http } from '../helpers/http';
+import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+
+const PID_KEY = 'pid-key-for-tests-0001';
+const creates = new Map<string, TransferCreateOutcome>();
+const activities = {
+  async transferCreate(input: TransferInput): Promise<TransferCreateOutcome> {
+    return (
+      creates.get(input.orderId) ?? {
+        outcome: 'created',
+        instructions: { amountToPay: input.amount, vaNumber: '8620910000000058' },
+      }
+    );
+  },
+};
+
+function sign(raw: string, key = PID_KEY): string {
+  // K-Link's formula (document section 2d): uppercase hex HMAC-SHA256 of the raw body with the PID key.
+  return createHmac('sha256', key).update(raw).digest('hex').toUpperCase();
+}
+
+describe('pay-by-transfer saga with webhooks through the gateway', () => {
+  const codecKeys = testCodecKeys();
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let paysaga: PaysagaClient;
+  let gateway: FastifyInstance;
+  let base: string;
+
+  before(async () => {
+    env = await startTestEnv(codecKeys);
+    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
+    running = worker.run();
+    paysaga = new PaysagaClient(env.client, 'paysaga');
+    gateway = await buildGateway({
+      client: paysaga,
+      codec: new AesGcmPayloadCodec(codecKeys),
+      uiOrigin: 'http://localhost:8233',
+      logger: createLogger('gateway-test', 'silent'),
+      klinkWebhookKey: PID_KEY,
+    });
+    await gateway.listen({ host: '127.0.0.1', port: 0 });
+    const address = gateway.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  after(async () => {
+    await gateway?.close();
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  const start = async (extra: Partial<TransferInput> = {}) => {
+    const orderId = `T-${randomUUID().slice(0, 8)}`;
+    const body = {
+      orderId,
+      method: 'klink-va',
+      amount: 150_000,
+      customer: { fullname: 'Budi', phone: '081234567', email: 'b@example.test' },
+      bankCode: '014',
+      productCode: 'BCAATM',
+      ...extra,
+    };
+    const res = await http('POST', `${base}/v1/transfers`, body);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return { orderId, workflowId: res.body.workflowId as string };
+  };
+  const settlement = (orderId: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      status: 'success',
+      message: 'transaction success!',
+      rq_uuid: `rq-${orderId}`,
+      rq_datetime: '2026-11-23 10:00:00',
+      order_id: orderId,
+      kd_pay: '-',
+      tot_bayar: '-',
+      norek: '-',
+      transaction: 'va',
+      ...extra,
+    });
+  const post = (path: string, raw: string, headers: Record<string, string>) =>
+    http('POST', `${base}/webhooks${path}`, raw, { 'Content-Type': 'application/json', ...headers });
+  const view = (id: string) => paysaga.status<TransferView>(id);
+  const until = async (id: string, status: string) => {
+    for (let i = 0; i < 100 && (await view(id)).status !== status; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await view(id)).status, status);
+  };
+
+  it('shows the instructions, then a verified settlement pays it; the same webhook twice counts once', async () => {
+    const t = await start();
+    await until(t.workflowId, 'AWAITING_PAYMENT');
+    assert.equal((await view(t.workflowId)).instructions?.vaNumber, '8620910000000058');
+    const raw = settlement(t.orderId);
+    const first = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const again = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
+    assert.equal(again.status, 200);
+    const final = await paysaga.result<TransferView>(t.workflowId);
+    assert.equal(final.status, 'PAID');
+    assert.equal(final.webhooks.length, 1, 'a replay is harmless');
+  });
+
+  it('refuses forged webhooks before parsing: bad signature, changed byte, other key, no header, re-serialized, too large', async () => {
+    const t = await start();
+    await until(t.workflowId, 'AWAITING_PAYMENT');
+    const raw = settlement(t.orderId);
+    const before = (await http('GET', `${base}/metrics/webhooks`)).body.refused;
+    const changed = raw.replace('success!', 'success?');
+    const reserialized = JSON.stringify(JSON.parse(raw), null, 1);
+    const answers = await Promise.all([
+      post('/klink/settlement', raw, { 'x-servicepayment': 'AB'.repeat(32) }),
+      post('/klink/settlement', changed, { 'x-servicepayment': sign(raw) }),
+      post('/klink/settlement', raw, { 'x-servicepayment': sign(raw, 'another-pid-key-999') }),
+      post('/klink/settlement', raw, {}),
+      post('/klink/settlement', reserialized, { 'x-servicepayment': sign(raw) }),
+    ]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [401, 401, 401, 401, 401],
+    );
+    const big = 'x'.repeat(70 * 1024);
+    assert.equal((await post('/klink/settlement', big, { 'x-servicepayment': sign(big) })).status, 413);
+    const notJson = '{"order_id":';
+    assert.equal(
+      (await post('/klink/settlement', notJson, { 'x-servicepayment': sign(notJson) })).status,
+      400,
+    );
+    assert.equal((await post('/nosuch/provider', raw, {})).status, 404);
+    const after = (await http('GET', `${base}/metrics/webhooks`)).body.refused;
+    assert.equal(after.badSignature - before.badSignature, 4);
+    assert.equal(after.missingSignature - before.missingSignature, 1);
+    assert.equal(after.tooLarge - before.tooLarge, 1);
+    assert.equal(after.malformed - before.malformed, 1);
+    assert.equal(after.unknownRoute - before.unknownRoute, 1);
+    assert.equal((await view(t.workflowId)).status, 'AWAITING_PAYMENT', 'nothing forged changed the payment');
+  });
+
+  it('a manual transfer without its kode_unik is NEEDS_REVIEW, never a silent success', async () => {
+    creates.set('M-1', {
+      outcome: 'created',
+      instructions: { amountToPay: 151_234, kodeUnik: 1234, norek: '1190000879898' },
+    });
+    const t = await start({
+      orderId: 'M-1',
+      method: 'klink-manual',
+      productCode: 'MANDIRIMANUAL',
+      bankCode: '008',
+    } as Partial<TransferInput>);
+    await until(t.workflowId, 'AWAITING_PAYMENT');
+    const raw = settlement('M-1', {
+      tot_bayar: '150000',
+      transaction: 'mandiri_manual',
+      norek: '1190000879898',
+    });
+    assert.equal((await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) })).status, 200);
+    await until(t.workflowId, 'NEEDS_REVIEW');
+    assert.match((await view(t.workflowId)).review!.reason, /paid 150000 .* expected exactly 151234/);
+  });
+
+  it('unpaid at expiry: EXPIRED; the late payment is kept for an operator with its amount', async () => {
+    const t = await start({ expirySeconds: 10 });
+    const final = await paysaga.result<TransferView>(t.workflowId);
+    assert.equal(final.status, 'EXPIRED');
+    const raw = settlement(t.orderId, { tot_bayar: '150000' });
+    const late = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
+    assert.equal(late.status, 200);
+    assert.equal(late.body.unmatched, true);
+    const kept = await paysaga.status<UnmatchedReportView>(late.body.workflowId);
+    assert.equal(kept.status, 'NEEDS_REVIEW');
+    assert.equal(kept.relatedWorkflowId, t.workflowId);
+    assert.equal(kept.reports[0]?.amount, 150_000);
+  });
+
+  it('a webhook for an order the engine never created is kept, not dropped', async () => {
+    const raw = settlement('NEVER-CREATED-1');
+    const res = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
+    assert.equal(res.status, 200);
+    const kept = await paysaga.status<UnmatchedReportView>(res.body.workflowId);
+    assert.deepEqual(
+      [kept.status, kept.key, kept.relatedWorkflowId],
+      ['NEEDS_REVIEW', 'NEVER-CREATED-1', undefined],
+    );
+  });
+
+  it('a refused create fails cleanly; a lost create waits for a person and still hears the payment', async () => {
+    creates.set('R-1', { outcome: 'refused', code: 'BANK_CODE_INVALID', message: 'bank_code tidak sesuai' });
+    const refused = await start({ orderId: 'R-1' } as Partial<TransferInput>);
+    assert.equal((await paysaga.result<TransferView>(refused.workflowId)).status, 'FAILED');
+
+    creates.set('L-1', { outcome: 'exists', message: 'order_id L-1 already exists' });
+    const lost = await start({ orderId: 'L-1' } as Partial<TransferInput>);
+    await until(lost.workflowId, 'NEEDS_REVIEW');
+    const raw = settlement('L-1');
+    await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
+    assert.equal((await paysaga.result<TransferView>(lost.workflowId)).status, 'PAID');
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The pay-by-transfer saga: create the payment, show the payer what to do, wait for the
+ * provider's verified webhook until expiry.
+ *
+ * Money rules this file keeps:
+ * - only a webhook the gateway verified on its raw bytes reaches this workflow, and the same
+ *   webhook delivered twice (same provider reference) is counted once;
+ * - an amount different from what was asked (a manual transfer without its kode_unik, say) is
+ *   NEEDS_REVIEW, never a silent success; a manual transfer whose webhook gives no amount too;
+ * - a create retried after an unclear answer cannot make a second payment (the order id is
+ *   unique at the provider); if the instructions were lost, a person is asked while the saga
+ *   keeps listening for the payment;
+ * - a payment arriving after expiry finds this workflow closed: the gateway records it in an
+ *   unmatched-report workflow (NEEDS_REVIEW), so the money is never lost.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TransferActivities } from '../activities/transfer';
+import { recordStatus, tagPayment } from './saga-status';
+import {
+  resolveTransferReviewUpdate,
+  transferStatusQuery,
+  transferWebhookSignal,
+  type TransferInput,
+  type TransferReviewAction,
+  type TransferStatus,
+  type TransferView,
+  type TransferWebhook,
+} from './transfer-definitions';
+
+const { transferCreate } = proxyActivities<TransferActivities>({
+  startToCloseTimeout: '60 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+  },
+});
+
+export async function payByTransferWorkflow(input: TransferInput): Promise<TransferView> {
+  const view: TransferView = {
+    workflowId: workflowInfo().workflowId,
+    provider: input.method === 'alikassa' ? 'alikassa' : 'klink',
+    method: input.method,
+    status: 'CREATING',
+    orderId: input.orderId,
+    amount: input.amount + (input.payShip ?? 0),
+    webhooks: [],
+    timeline: [],
+  };
+  const pending: TransferWebhook[] = [];
+  let resolution: { action: TransferReviewAction; operator: string; note: string } | undefined;
+
+  const setStatus = (status: TransferStatus, note: string, actions?: TransferReviewAction[]) => {
+    view.review = actions ? { reason: note, actions } : undefined;
+    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
+  };
+  const note = (text: string) =>
+    view.timeline.push({ at: new Date(Date.now()).toISOString(), status: view.status, note: text });
+
+  setHandler(transferStatusQuery, () => view);
+  setHandler(transferWebhookSignal, (w) => {
+    if (view.webhooks.some((seen) => seen.reference === w.reference && seen.provider === w.provider)) {
+      note(`webhook ${w.reference} delivered again: counted once`);
+      return;
+    }
+    view.webhooks.push(w);
+    pending.push(w);
+  });
+  setHandler(
+    resolveTransferReviewUpdate,
+    async (r) => {
+      resolution = r;
+      await condition(() => resolution === undefined);
+      return view;
+    },
+    {
+      validator: (arg) => {
+        if (view.status !== 'NEEDS_REVIEW')
+          throw new Error(`payment ${view.workflowId} is ${view.status}, not in review`);
+        if (!view.review?.actions.includes(arg?.action))
+          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
+        if (typeof arg.operator !== 'string' || !arg.operator.trim()) throw new Error('operator is required');
+        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
+          throw new Error('a note (what was checked) is required');
+      },
+    },
+  );
+
+  tagPayment(view.provider, input.orderId, view.amount);
+  setStatus('CREATING', `creating the ${input.method} payment`);
+  const expiryMs = (input.expirySeconds ?? 3600) * 1000;
+  const expiresAt = new Date(Date.now() + expiryMs).toISOString();
+
+  let created;
+  try {
+    created = await transferCreate(input);
+  } catch (err) {
+    setStatus('NEEDS_REVIEW', `payment not created after retries: ${failureMessage(err)}`, [
+      'mark-paid',
+      'mark-not-paid',
+    ]);
+    created = undefined;
+  }
+  if (created?.outcome === 'refused') {
+    setStatus(
+      'FAILED',
+      `the provider refused the payment: ${created.code} ${created.message}; nothing to pay`,
+    );
+  } else if (created?.outcome === 'exists') {
+    setStatus(
+      'NEEDS_REVIEW',
+      `the provider has this order but its instructions were lost (${created.message}); still listening for its payment`,
+      ['mark-paid', 'mark-not-paid'],
+    );
+  } else if (created?.outcome === 'created') {
+    view.instructions = { ...created.instructions, expiresAt };
+    tagPayment(view.provider, input.orderId, created.instructions.amountToPay);
+    setStatus('AWAITING_PAYMENT', `pay ${created.instructions.amountToPay} before ${expiresAt}`);
+  }
+
+  /** Applies the verified webhooks received so far; true once the payment is settled. */
+  function applyWebhooks(): boolean {
+    while (pending.length > 0) {
+      const w = pending.shift()!;
+      if (!w.success) {
+        note(`webhook ${w.reference} says ${w.status}: not a payment`);
+        continue;
+      }
+      const expected = view.instructions?.amountToPay ?? view.amount;
+      const needsAmount = input.method === 'klink-manual';
+      if ((w.amount === undefined && needsAmount) || (w.amount !== undefined && w.amount !== expected)) {
+        view.paidAmount = w.amount;
+        view.paidReference = w.reference;
+        setStatus(
+          'NEEDS_REVIEW',
+          w.amount === undefined
+            ? `paid (${w.reference}) but the webhook gives no amount; expected exactly ${expected}`
+            : `paid ${w.amount} (${w.reference}), expected exactly ${expected}`,
+          ['mark-paid', 'mark-not-paid'],
+        );
+        return true;
+      }
+      view.paidAmount = w.amount ?? expected;
+      view.paidReference = w.reference;
+      setStatus('PAID', `paid (${w.provider} reference ${w.reference})`);
+      return true;
+    }
+    return false;
+  }
+
+  if (view.status === 'AWAITING_PAYMENT') {
+    const deadline = Date.now() + expiryMs;
+    while (!applyWebhooks()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => pending.length > 0, remaining))) {
+        setStatus(
+          'EXPIRED',
+          `not paid before ${expiresAt}; a later payment is kept for an operator by the gateway`,
+        );
+        break;
+      }
+    }
+  }
+
+  while (view.status === 'NEEDS_REVIEW') {
+    await condition(() => resolution !== undefined || pending.length > 0);
+    if (resolution === undefined) {
+      // A payment webhook while a person looks (instructions lost): it may settle it.
+      applyWebhooks();
+      continue;
+    }
+    const by = `by ${resolution.operator}: ${resolution.note}`;
+    if (resolution.action === 'mark-paid') setStatus('PAID', `marked paid ${by}`);
+    else setStatus('FAILED', `marked not paid ${by}`);
+    resolution = undefined;
+  }
+
+  await condition(allHandlersFinished);
+  return view;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

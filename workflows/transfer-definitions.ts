@@ -1,0 +1,103 @@
+/**
+ * The pay-by-transfer saga's shared definitions: the customer pays outside our reach (VA,
+ * manual transfer, card page, GoPay, AliKassa page) and the only news is a verified webhook.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TimelineEntry } from './saga-status';
+
+export const TRANSFER_WORKFLOW_TYPE = 'payByTransferWorkflow';
+
+/** One payment per order, whatever the method: a repeated start finds the same payment. */
+export function transferWorkflowId(orderId: string): string {
+  return `transfer-${orderId}`;
+}
+
+export const TRANSFER_METHODS = [
+  'klink-va',
+  'klink-manual',
+  'klink-card',
+  'klink-gopay',
+  'alikassa',
+] as const;
+export type TransferMethod = (typeof TRANSFER_METHODS)[number];
+
+export const TRANSFER_STATUSES = [
+  'CREATING',
+  'AWAITING_PAYMENT',
+  'NEEDS_REVIEW',
+  'PAID',
+  'EXPIRED',
+  'FAILED',
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+export interface TransferInput {
+  orderId: string;
+  method: TransferMethod;
+  /** Integer rupiah: the price; shipping apart. */
+  amount: number;
+  payShip?: number;
+  customer: { fullname: string; phone: string; email: string; ip?: string };
+  /** K-Link: bankCode / productCode from list_bank (or list_bank_midtrans for GoPay). */
+  bankCode?: string;
+  productCode?: string;
+  /** AliKassa: service and customer_code from its tables. */
+  service?: string;
+  customerCode?: string;
+  /** How long the customer has to pay. Default 3600. */
+  expirySeconds?: number;
+}
+
+/** What the backend shows the payer. */
+export interface TransferInstructions {
+  /** Exactly what must arrive (for a manual transfer: the price + shipping + kode_unik). */
+  amountToPay: number;
+  vaNumber?: string;
+  norek?: string;
+  kdPay?: string;
+  kodeUnik?: number;
+  /** Card page, AliKassa page. */
+  redirectUrl?: string;
+  qrUrl?: string;
+  deeplinkUrl?: string;
+  providerReference?: string;
+  expiresAt: string;
+}
+
+/** A webhook the gateway verified (signature on the raw bytes) before signalling. */
+export interface TransferWebhook {
+  provider: 'klink' | 'alikassa';
+  orderId: string;
+  /** The provider's id for this notification: repeats carry the same one. */
+  reference: string;
+  status: string;
+  success: boolean;
+  /** Integer rupiah the provider says arrived, when it says. */
+  amount?: number;
+  receivedAt: string;
+}
+
+export const TRANSFER_REVIEW_ACTIONS = ['mark-paid', 'mark-not-paid'] as const;
+export type TransferReviewAction = (typeof TRANSFER_REVIEW_ACTIONS)[number];
+
+export interface TransferView {
+  workflowId: string;
+  provider: 'klink' | 'alikassa';
+  method: TransferMethod;
+  status: TransferStatus;
+  orderId: string;
+  amount: number;
+  instructions?: TransferInstructions;
+  paidAmount?: number;
+  paidReference?: string;
+  webhooks: TransferWebhook[];
+  review?: { reason: string; actions: TransferReviewAction[] };
+  timeline: TimelineEntry<TransferStatus>[];
+}
+
+export const transferWebhookSignal = defineSignal<[TransferWebhook]>('transferWebhook');
+export const resolveTransferReviewUpdate = defineUpdate<
+  TransferView,
+  [{ action: TransferReviewAction; operator: string; note: string }]
+>('resolveTransferReview');
+export const transferStatusQuery = defineQuery<TransferView>('status');
