@@ -1,12 +1,14 @@
 /**
  * Creating a pay-by-transfer payment at K-Link (pay_service: VA, manual transfer, card page;
- * pay_service_midtrans: GoPay). The order_id is unique at K-Link, so a create retried after an
+ * pay_service_midtrans: GoPay) or AliKassa (/v1/payment: a payment page). The order_id is unique at K-Link, so a create retried after an
  * unclear outcome cannot make a second payment: K-Link refuses it ("order_id exists") and the
  * saga then knows the payment exists but not its instructions.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { redactText } from '../common/redact';
 import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
+import type { AliKassaClient } from '../providers/alikassa/client';
+import { AliKassaInputError } from '../providers/alikassa/catalog';
 import type { KLinkClient } from '../providers/klink/client';
 import type { TransferInput, TransferInstructions } from '../workflows/transfer-definitions';
 
@@ -16,14 +18,66 @@ export type TransferCreateOutcome =
   /** The order exists at the provider (an earlier attempt created it) but its instructions are lost. */
   | { outcome: 'exists'; message: string };
 
-export function createTransferActivities(klink: KLinkClient | undefined) {
+export function createTransferActivities(
+  klink: KLinkClient | undefined,
+  alikassa?: { client: AliKassaClient; notificationUrl?: string },
+) {
+  async function createAliKassa(input: TransferInput): Promise<TransferCreateOutcome> {
+    if (!alikassa)
+      throw ApplicationFailure.nonRetryable(
+        'AliKassa is not configured on this worker',
+        'ProviderNotConfigured',
+      );
+    const [firstName, ...rest] = input.customer.fullname.trim().split(/\s+/);
+    try {
+      const created = await alikassa.client.createPayment({
+        orderId: input.orderId,
+        amount: input.amount + (input.payShip ?? 0),
+        service: input.service ?? '',
+        customerCode: input.customerCode ?? '',
+        customerIp: input.customer.ip ?? '127.0.0.1',
+        firstName: firstName ?? input.customer.fullname,
+        lastName: rest.join(' ') || firstName || input.customer.fullname,
+        notificationUrl: alikassa.notificationUrl,
+      });
+      return {
+        outcome: 'created',
+        instructions: {
+          amountToPay: input.amount + (input.payShip ?? 0),
+          redirectUrl: created.url,
+          providerReference: created.id,
+        },
+      };
+    } catch (err) {
+      if (err instanceof AliKassaInputError)
+        return { outcome: 'refused', code: 'INVALID_INPUT', message: err.message };
+      if (err instanceof ProviderRejection && err.outcomeClass === 'final') {
+        return { outcome: 'refused', code: err.code, message: err.providerMessage };
+      }
+      if (err instanceof ProviderTransportError && err.delivered === 'no')
+        throw ApplicationFailure.retryable(redactText(err.message), err.name);
+      // Unclear (5xx, timeout, "order_id taken"): AliKassa's own status on the same order_id decides.
+      const found = await alikassa.client.paymentStatus({ orderId: input.orderId }).catch((e: unknown) => {
+        throw ApplicationFailure.retryable(
+          redactText(e instanceof Error ? e.message : String(e)),
+          'AliKassaStatusUnavailable',
+        );
+      });
+      if (found)
+        return {
+          outcome: 'exists',
+          message: `AliKassa has order ${input.orderId} (${found.status}); its payment page link was not received`,
+        };
+      throw ApplicationFailure.retryable(
+        `create unclear and AliKassa does not know order ${input.orderId}: creating again with the same order_id`,
+        'AliKassaCreateUnclear',
+      );
+    }
+  }
+
   return {
     async transferCreate(input: TransferInput): Promise<TransferCreateOutcome> {
-      if (input.method === 'alikassa')
-        throw ApplicationFailure.nonRetryable(
-          'AliKassa payments are not wired to this worker yet',
-          'NotImplemented',
-        );
+      if (input.method === 'alikassa') return createAliKassa(input);
       if (!klink)
         throw ApplicationFailure.nonRetryable(
           'K-Link is not configured on this worker',

@@ -207,6 +207,89 @@ export function buildCli(): Command {
       ),
     );
 
+  const transfer = program
+    .command('transfer')
+    .description('pay by transfer: K-Link VA / manual / card / GoPay, AliKassa');
+  transfer
+    .command('start')
+    .description('create the payment (or find the one already created for the order); prints the workflow id')
+    .requiredOption('--order <id>', 'your order id (the workflow id is transfer-<id>)')
+    .addOption(
+      new Option('--method <m>', 'payment method')
+        .choices(['klink-va', 'klink-manual', 'klink-card', 'klink-gopay', 'alikassa'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--amount <rupiah>', 'price in whole rupiah', (v) => Number(v))
+    .requiredOption('--name <fullname>', "payer's full name")
+    .requiredOption('--phone <number>', "payer's phone")
+    .requiredOption('--email <address>', "payer's email")
+    .option('--bank <code>', 'K-Link bankCode (from list_bank)')
+    .option('--product <code>', 'K-Link productCode (from list_bank)')
+    .option('--service <s>', 'AliKassa service, e.g. virtual_account_idr_hpp')
+    .option('--customer-code <c>', 'AliKassa bank code, e.g. BCAVA')
+    .action((o) =>
+      withClient((c) =>
+        c.startTransfer({
+          orderId: o.order,
+          method: o.method,
+          amount: o.amount,
+          customer: { fullname: o.name, phone: o.phone, email: o.email },
+          bankCode: o.bank,
+          productCode: o.product,
+          service: o.service,
+          customerCode: o.customerCode,
+        }),
+      ),
+    );
+  transfer
+    .command('review <workflowId>')
+    .description('resolve a transfer in NEEDS_REVIEW (wrong amount, lost instructions)')
+    .addOption(
+      new Option('--action <a>', 'what to do').choices(['mark-paid', 'mark-not-paid']).makeOptionMandatory(),
+    )
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'what you checked')
+    .action((id: string, o) =>
+      withClient((c) =>
+        c.resolveTransferReview(id, { action: o.action, operator: o.operator, note: o.note }),
+      ),
+    );
+  const payout = program.command('payout').description('AliKassa payouts');
+  payout
+    .command('start')
+    .description('pay out once per order id')
+    .requiredOption('--order <id>', 'order id (the workflow id is payout-<id>)')
+    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--bank <code>', 'payment_card_idr bank code, e.g. PMTB')
+    .requiredOption('--account <number>', "recipient's account number")
+    .requiredOption('--first-name <n>', "recipient's first name")
+    .requiredOption('--last-name <n>', "recipient's last name")
+    .action((o) =>
+      withClient((c) =>
+        c.startPayout({
+          orderId: o.order,
+          amount: o.amount,
+          bankCode: o.bank,
+          accountNumber: o.account,
+          firstName: o.firstName,
+          lastName: o.lastName,
+        }),
+      ),
+    );
+  payout
+    .command('review <workflowId>')
+    .description('resolve a payout in NEEDS_REVIEW')
+    .addOption(
+      new Option('--action <a>', 'what to do')
+        .choices(['recheck', 'mark-paid-out', 'mark-failed'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--operator <name>', 'who you are')
+    .requiredOption('--note <text>', 'what you checked')
+    .action((id: string, o) =>
+      withClient((c) => c.resolvePayoutReview(id, { action: o.action, operator: o.operator, note: o.note })),
+    );
+
   program
     .command('status <workflowId>')
     .description('current state of a payment: status, review reason, timeline')

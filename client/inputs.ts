@@ -122,6 +122,26 @@ export const ResolveTransferReviewInput = z.object({
   ...operatorNote,
 });
 
+export const StartPayoutInput = z.object({
+  orderId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'orderId: 1-64 of A-Z a-z 0-9 . _ -'),
+  amount: z.number().int('amount must be whole rupiah').positive(),
+  bankCode: z.string().min(1).max(100),
+  accountNumber: z.string().regex(/^\d{5,30}$/, 'accountNumber: 5-30 digits'),
+  firstName: z.string().min(1).max(100),
+  lastName: z.string().min(1).max(100),
+  finalDeadlineSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400)
+    .optional(),
+  pollSeconds: z.number().int().min(1).max(3600).optional(),
+});
+export const ResolvePayoutReviewInput = z.object({
+  action: z.enum(['recheck', 'mark-paid-out', 'mark-failed']),
+  ...operatorNote,
+});
+
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {
   override readonly name: string = 'PaysagaInputError';

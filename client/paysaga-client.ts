@@ -58,7 +58,15 @@ import {
   type TransferView,
 } from '../workflows/transfer-definitions';
 import {
+  PAYOUT_WORKFLOW_TYPE,
+  payoutWorkflowId,
+  resolvePayoutReviewUpdate,
+  type PayoutView,
+} from '../workflows/payout-definitions';
+import {
   CancelInput,
+  ResolvePayoutReviewInput as ResolvePayoutReviewInputSchema,
+  StartPayoutInput,
   ResolveTransferReviewInput as ResolveTransferReviewInputSchema,
   StartTransferInput,
   ConfirmBillInput,
@@ -215,6 +223,27 @@ export class PaysagaClient {
       amount: input.amount + (input.payShip ?? 0),
     });
     return { workflowId };
+  }
+
+  /** Starts an AliKassa payout for an order, or finds the one already started: one payout per order id. */
+  async startPayout(raw: unknown): Promise<{ workflowId: string }> {
+    const input = parseInput(StartPayoutInput, raw);
+    const workflowId = payoutWorkflowId(input.orderId);
+    await this.startOnce(PAYOUT_WORKFLOW_TYPE, workflowId, input, {
+      provider: 'alikassa',
+      status: 'CREATING',
+      orderId: input.orderId,
+      amount: input.amount,
+    });
+    return { workflowId };
+  }
+
+  async resolvePayoutReview(workflowId: string, raw: unknown): Promise<PayoutView> {
+    return this.update(
+      workflowId,
+      resolvePayoutReviewUpdate,
+      parseInput(ResolvePayoutReviewInputSchema, raw),
+    );
   }
 
   async resolveTransferReview(workflowId: string, raw: unknown): Promise<TransferView> {

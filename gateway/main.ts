@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger';
 import { AesGcmPayloadCodec } from '../workers/codec';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildGateway } from './server';
+import { loadAliKassaPublicKey } from '../providers/alikassa/signature';
 
 const gatewayEnv = {
   ...temporalEnv,
@@ -16,6 +17,7 @@ const gatewayEnv = {
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
   KLINK_WEBHOOK_KEY: z.string().min(8).optional(),
+  ALIKASSA_PUBLIC_KEY: z.string().min(1).optional(),
   PPOB_CALLBACK_SECRET: z.string().min(16, 'PPOB_CALLBACK_SECRET: at least 16 characters').optional(),
 };
 
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     apiToken: env.GATEWAY_API_TOKEN,
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
+    aliKassaPublicKey: env.ALIKASSA_PUBLIC_KEY ? loadAliKassaPublicKey(env.ALIKASSA_PUBLIC_KEY) : undefined,
     logger,
   });
   await app.listen({ host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });

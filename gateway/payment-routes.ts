@@ -43,6 +43,12 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.post<{ Params: { id: string } }>('/refunds/:id/review', (req, reply) =>
         handle(reply, async () => client.resolveRefundReview(req.params.id, req.body)),
       );
+      scope.post('/alikassa/payouts', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startPayout(req.body))),
+      );
+      scope.post<{ Params: { id: string } }>('/payouts/:id/review', (req, reply) =>
+        handle(reply, async () => client.resolvePayoutReview(req.params.id, req.body)),
+      );
       scope.post('/transfers', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startTransfer(req.body))),
       );

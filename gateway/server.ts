@@ -2,6 +2,7 @@
  * The gateway: one HTTP server for the codec endpoint, the REST front and (in later sagas) the
  * provider webhooks. Builds on Fastify for body limits, content-type parsing and CORS.
  */
+import type { KeyObject } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PaysagaClient } from '../client/paysaga-client';
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   ppobCallbackSecret?: string;
   /** K-Link's PID key for x-servicepayment; without it the K-Link webhook routes answer 404. */
   klinkWebhookKey?: string;
+  /** AliKassa's public key for its notifications; without it those routes answer 404. */
+  aliKassaPublicKey?: KeyObject;
   /** Body size limit in bytes; larger bodies get 413 before any parsing. */
   bodyLimit?: number;
 }

@@ -1,6 +1,7 @@
 /**
  * Provider webhooks: K-Link settlement (`/webhooks/klink/settlement`) and GoPay notification
- * (`/webhooks/klink/gopay`), verified and turned into signals for the pay-by-transfer saga.
+ * (`/webhooks/klink/gopay`), AliKassa payment and payout notifications
+ * (`/webhooks/alikassa/payment|payout`), verified and turned into signals for the sagas.
  *
  * Order of work, on purpose:
  * 1. the body is read as raw bytes (never parsed first) with a size limit (413 beyond it);
@@ -16,7 +17,18 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
+import {
+  ALIKASSA_SIGN_HEADER,
+  parseAliKassaNotification,
+  verifyAliKassaNotification,
+} from '../providers/alikassa/notification';
+import {
+  payoutNotificationSignal,
+  payoutWorkflowId,
+  type PayoutNotification,
+} from '../workflows/payout-definitions';
 import type { PaysagaClient } from '../client/paysaga-client';
 import {
   KLINK_SIGNATURE_HEADER,
@@ -35,6 +47,8 @@ export interface WebhookOptions {
   client: PaysagaClient;
   /** K-Link's PID key; without it the K-Link routes answer 404. */
   klinkWebhookKey?: string;
+  /** AliKassa's public key for the `Sign` header of its notifications; without it those routes answer 404. */
+  aliKassaPublicKey?: KeyObject;
   /** Bytes; default 64 KiB (webhooks are small; a large body is refused before it is read whole). */
   bodyLimit?: number;
 }
@@ -130,6 +144,40 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         success: b.success,
         receivedAt,
       }));
+      // AliKassa notifications: Sign = base64 RSA-SHA256 over the raw body with AliKassa's key.
+      // Verified here; the saga still believes only AliKassa's status call (see the saga).
+      for (const kind of ['payment', 'payout'] as const) {
+        scope.post(`/alikassa/${kind}`, async (req, reply) => {
+          counters.received += 1;
+          if (!opts.aliKassaPublicKey)
+            return refuse(reply, req, 'unknownRoute', 404, 'AliKassa notifications are not configured');
+          const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const header = req.headers[ALIKASSA_SIGN_HEADER];
+          const signature = Array.isArray(header) ? header[0] : header;
+          if (!signature) return refuse(reply, req, 'missingSignature', 401, 'missing Sign');
+          if (!verifyAliKassaNotification(raw, signature, opts.aliKassaPublicKey))
+            return refuse(reply, req, 'badSignature', 401, 'not verified');
+          let n;
+          try {
+            n = parseAliKassaNotification(raw);
+          } catch (err) {
+            return refuse(reply, req, 'malformed', 400, `malformed notification: ${(err as Error).message}`);
+          }
+          const receivedAt = new Date().toISOString();
+          if (kind === 'payout')
+            return deliverPayout(reply, req, n.orderId, { reference: n.id, status: n.status, receivedAt });
+          return deliver(reply, req, {
+            provider: 'alikassa',
+            orderId: n.orderId,
+            reference: n.id,
+            status: n.status,
+            success: n.state === 'succeeded',
+            amount: n.amount,
+            receivedAt,
+          });
+        });
+      }
+
       scope.all('/*', async (req, reply) => {
         counters.received += 1;
         return refuse(reply, req, 'unknownRoute', 404, 'unknown webhook route');
@@ -198,6 +246,40 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         'webhook not recorded: answering 503 so the provider retries',
       );
       return reply.code(503).send({ error: 'not recorded, retry later' });
+    }
+  }
+
+  async function deliverPayout(
+    reply: FastifyReply,
+    req: FastifyRequest,
+    orderId: string,
+    n: PayoutNotification,
+  ) {
+    const workflowId = payoutWorkflowId(orderId);
+    try {
+      await opts.client.temporal.workflow.getHandle(workflowId).signal(payoutNotificationSignal, n);
+      counters.accepted += 1;
+      return { ok: true, workflowId };
+    } catch (err) {
+      try {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        const unmatched = await deliverUnmatched(opts.client, {
+          provider: 'alikassa-payout',
+          key: orderId,
+          status: n.status,
+          reference: n.reference,
+          receivedAt: n.receivedAt,
+        });
+        counters.unmatched += 1;
+        return { ok: true, workflowId: unmatched, unmatched: true };
+      } catch (e) {
+        counters.temporalUnavailable += 1;
+        req.log.error(
+          { err: e, orderId },
+          'payout notification not recorded: answering 503 so AliKassa retries',
+        );
+        return reply.code(503).send({ error: 'not recorded, retry later' });
+      }
     }
   }
 

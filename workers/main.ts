@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
 import { createKLinkClient } from '../providers/klink/client';
 import { createPpobClient } from '../providers/ppob/client';
+import { createAliKassaClient } from '../providers/alikassa/client';
+import { loadAliKassaKey } from '../providers/alikassa/signature';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
 import { createPrakerjaClient } from '../providers/prakerja/client';
@@ -32,6 +34,13 @@ const workerEnv = {
   PPOB_TOKEN: z.string().optional(),
   PPOB_TIMEZONE: z.string().default('Asia/Jakarta'),
   PPOB_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  ALIKASSA_BASE_URL: z.url().optional(),
+  ALIKASSA_ACCOUNT: z.string().optional(),
+  ALIKASSA_PRIVATE_KEY: z.string().optional(),
+  ALIKASSA_PASSPHRASE: z.string().optional(),
+  ALIKASSA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** The gateway's public URL, for AliKassa's notification_endpoint_url. */
+  PAYSAGA_PUBLIC_GATEWAY_URL: z.url().optional(),
   PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
 };
 
@@ -70,6 +79,14 @@ async function main(): Promise<void> {
       new ConfigError('configuration: set all of PPOB_BASE_URL, PPOB_USERNAME, PPOB_TOKEN, or none'),
     );
   }
+  const aliKassaVars = [env.ALIKASSA_BASE_URL, env.ALIKASSA_ACCOUNT, env.ALIKASSA_PRIVATE_KEY];
+  if (aliKassaVars.some(Boolean) && !aliKassaVars.every(Boolean)) {
+    exitOnConfigError(
+      new ConfigError(
+        'configuration: set all of ALIKASSA_BASE_URL, ALIKASSA_ACCOUNT, ALIKASSA_PRIVATE_KEY (and ALIKASSA_PASSPHRASE), or none',
+      ),
+    );
+  }
   const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createPaysagaWorker({
@@ -101,6 +118,17 @@ async function main(): Promise<void> {
           timeZone: env.PPOB_TIMEZONE,
           timeoutMs: env.PPOB_TIMEOUT_MS,
         })
+      : undefined,
+    alikassa: env.ALIKASSA_BASE_URL
+      ? {
+          client: createAliKassaClient({
+            baseUrl: env.ALIKASSA_BASE_URL,
+            account: env.ALIKASSA_ACCOUNT!,
+            privateKey: loadAliKassaKey(env.ALIKASSA_PRIVATE_KEY!, env.ALIKASSA_PASSPHRASE ?? ''),
+            timeoutMs: env.ALIKASSA_TIMEOUT_MS,
+          }),
+          notificationBaseUrl: env.PAYSAGA_PUBLIC_GATEWAY_URL,
+        }
       : undefined,
     fulfil: env.FULFILMENT_URL
       ? httpFulfilment(env.FULFILMENT_URL)

@@ -8,6 +8,8 @@ import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilm
 import { createKLinkActivities, unconfiguredKLinkActivities } from '../activities/klink';
 import { createPpobActivities, unconfiguredPpobActivities } from '../activities/ppob';
 import { createTransferActivities } from '../activities/transfer';
+import { createAliKassaActivities } from '../activities/alikassa';
+import type { AliKassaClient } from '../providers/alikassa/client';
 import { createPrakerjaActivities } from '../activities/prakerja';
 import type { PpobClient } from '../providers/ppob/client';
 import type { KLinkClient } from '../providers/klink/client';
@@ -26,6 +28,8 @@ export interface PaysagaWorkerDeps {
   klink?: KLinkClient;
   /** Absent when the worker has no PPOB credentials: its activities then fail clearly. */
   ppob?: PpobClient;
+  /** Absent when the worker has no AliKassa credentials. */
+  alikassa?: { client: AliKassaClient; notificationBaseUrl?: string };
   /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
   fulfil: FulfilFn;
   maxCachedWorkflows?: number;
@@ -45,10 +49,24 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
       ...createFulfilmentActivities(deps.fulfil),
       ...(deps.klink ? createKLinkActivities(deps.klink) : unconfiguredKLinkActivities()),
       ...(deps.ppob ? createPpobActivities(deps.ppob) : unconfiguredPpobActivities()),
-      ...createTransferActivities(deps.klink),
+      ...createTransferActivities(
+        deps.klink,
+        deps.alikassa && {
+          client: deps.alikassa.client,
+          notificationUrl: notificationUrl(deps.alikassa.notificationBaseUrl, 'payment'),
+        },
+      ),
+      ...createAliKassaActivities(deps.alikassa?.client, {
+        payoutNotificationUrl: notificationUrl(deps.alikassa?.notificationBaseUrl, 'payout'),
+      }),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
     ...deps.overrides,
   });
+}
+
+/** Where AliKassa must send its notifications: the gateway's public address. */
+function notificationUrl(base: string | undefined, kind: 'payment' | 'payout'): string | undefined {
+  return base ? `${base.replace(/\/+$/, '')}/webhooks/alikassa/${kind}` : undefined;
 }

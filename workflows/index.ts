@@ -4,3 +4,4 @@ export { klinkEscrowRefundWorkflow } from './klink-escrow-refund';
 export { ppobPurchaseWorkflow } from './ppob-purchase';
 export { unmatchedReportWorkflow } from './unmatched-report';
 export { payByTransferWorkflow } from './pay-by-transfer';
+export { alikassaPayoutWorkflow } from './alikassa-payout';

@@ -21,6 +21,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AliKassaActivities } from '../activities/alikassa';
 import type { TransferActivities } from '../activities/transfer';
 import { recordStatus, tagPayment } from './saga-status';
 import {
@@ -43,6 +44,18 @@ const { transferCreate } = proxyActivities<TransferActivities>({
     maximumAttempts: 8,
   },
 });
+// Status reads move nothing: retried patiently.
+const { alikassaPaymentStatus } = proxyActivities<AliKassaActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+/** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
+const ALIKASSA_FIRST_POLL_MS = 5_000;
 
 export async function payByTransferWorkflow(input: TransferInput): Promise<TransferView> {
   const view: TransferView = {
@@ -126,46 +139,86 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     setStatus('AWAITING_PAYMENT', `pay ${created.instructions.amountToPay} before ${expiresAt}`);
   }
 
-  /** Applies the verified webhooks received so far; true once the payment is settled. */
-  function applyWebhooks(): boolean {
+  /**
+   * Applies the verified webhooks received so far; true once the payment is settled. An AliKassa
+   * notification is believed only when AliKassa's own status for the order says so too.
+   */
+  async function settle(): Promise<boolean> {
     while (pending.length > 0) {
       const w = pending.shift()!;
       if (!w.success) {
         note(`webhook ${w.reference} says ${w.status}: not a payment`);
         continue;
       }
+      let amount = w.amount;
+      if (w.provider === 'alikassa') {
+        const s = await alikassaPaymentStatus({ orderId: input.orderId });
+        if (!s.found || s.state !== 'succeeded') {
+          note(
+            `notification ${w.reference} says ${w.status} but AliKassa's status is ${s.status ?? 'unknown'}: not believed`,
+          );
+          continue;
+        }
+        amount = s.amount;
+      }
       const expected = view.instructions?.amountToPay ?? view.amount;
-      const needsAmount = input.method === 'klink-manual';
-      if ((w.amount === undefined && needsAmount) || (w.amount !== undefined && w.amount !== expected)) {
-        view.paidAmount = w.amount;
-        view.paidReference = w.reference;
+      const needsAmount = input.method === 'klink-manual' || input.method === 'alikassa';
+      view.paidAmount = amount;
+      view.paidReference = w.reference;
+      if ((amount === undefined && needsAmount) || (amount !== undefined && amount !== expected)) {
         setStatus(
           'NEEDS_REVIEW',
-          w.amount === undefined
+          amount === undefined
             ? `paid (${w.reference}) but the webhook gives no amount; expected exactly ${expected}`
-            : `paid ${w.amount} (${w.reference}), expected exactly ${expected}`,
+            : `paid ${amount} (${w.reference}), expected exactly ${expected}`,
           ['mark-paid', 'mark-not-paid'],
         );
         return true;
       }
-      view.paidAmount = w.amount ?? expected;
-      view.paidReference = w.reference;
+      view.paidAmount = amount ?? expected;
       setStatus('PAID', `paid (${w.provider} reference ${w.reference})`);
       return true;
     }
     return false;
   }
 
+  /** AliKassa only: ask its status; a payment it reports is treated like a notification. */
+  async function pollAliKassa(): Promise<'pending' | 'cancelled'> {
+    const s = await alikassaPaymentStatus({ orderId: input.orderId });
+    if (s.found && s.state === 'succeeded') {
+      pending.push({
+        provider: 'alikassa',
+        orderId: input.orderId,
+        reference: `status-${s.id}`,
+        status: s.status ?? 'success',
+        success: true,
+        amount: s.amount,
+        receivedAt: new Date(Date.now()).toISOString(),
+      });
+    }
+    return s.found && s.state === 'failed' ? 'cancelled' : 'pending';
+  }
+
   if (view.status === 'AWAITING_PAYMENT') {
     const deadline = Date.now() + expiryMs;
-    while (!applyWebhooks()) {
+    let pollMs = ALIKASSA_FIRST_POLL_MS;
+    while (!(await settle())) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => pending.length > 0, remaining))) {
+      if (remaining <= 0) {
         setStatus(
           'EXPIRED',
           `not paid before ${expiresAt}; a later payment is kept for an operator by the gateway`,
         );
         break;
+      }
+      const wait = input.method === 'alikassa' ? Math.min(pollMs, remaining) : remaining;
+      if (await condition(() => pending.length > 0, wait)) continue;
+      if (input.method === 'alikassa' && Date.now() < deadline) {
+        if ((await pollAliKassa()) === 'cancelled') {
+          setStatus('EXPIRED', 'AliKassa reports the payment cancelled or failed; nothing was paid');
+          break;
+        }
+        pollMs = Math.min(pollMs * 2, 300_000);
       }
     }
   }
@@ -174,7 +227,7 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     await condition(() => resolution !== undefined || pending.length > 0);
     if (resolution === undefined) {
       // A payment webhook while a person looks (instructions lost): it may settle it.
-      applyWebhooks();
+      await settle();
       continue;
     }
     const by = `by ${resolution.operator}: ${resolution.note}`;
