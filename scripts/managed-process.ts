@@ -29,6 +29,8 @@ process.once('exit', () => {
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
+  /** The last lines of output, attached to start-up errors so a failure says why. */
+  private readonly recent: string[] = [];
 
   constructor(
     readonly spec: ManagedProcessSpec,
@@ -59,6 +61,8 @@ export class ManagedProcess {
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
+        this.recent.push(line);
+        if (this.recent.length > 15) this.recent.shift();
         this.log(name, line);
         if (readyPattern?.test(line)) markReady();
       });
@@ -68,7 +72,9 @@ export class ManagedProcess {
     let timer: NodeJS.Timeout | undefined;
     const failed = new Promise<never>((_, reject) => {
       child.once('error', (err) => reject(new Error(`${name}: cannot start ${command}: ${err.message}`)));
-      void this.exited.then((code) => reject(new Error(`${name} exited (code ${code}) before it was ready`)));
+      void this.exited.then((code) =>
+        reject(new Error(`${name} exited (code ${code}) before it was ready${this.tail()}`)),
+      );
       timer = setTimeout(
         () => reject(new Error(`${name} not ready after ${readyTimeoutMs} ms`)),
         readyTimeoutMs,
@@ -82,6 +88,15 @@ export class ManagedProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves with the exit code when the process ends (for callers racing a readiness check). */
+  whenExited(): Promise<number | null> {
+    return this.exited;
+  }
+
+  tail(): string {
+    return this.recent.length ? `; last output:\n  ${this.recent.join('\n  ')}` : '';
   }
 
   /** Stops the process: `signal` first, SIGKILL if it is still alive after `graceMs`. */

@@ -128,13 +128,38 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       } else {
         args.push('--headless');
       }
-      const temporal = new ManagedProcess(
-        { name: 'temporal', command: temporalCliPath(), args, env: baseEnv },
-        log,
-      );
-      started.push(temporal);
-      await temporal.start();
-      await waitForTemporal(temporalAddress, namespace);
+      // A port chosen free can be taken by another process before the server binds it: then
+      // the server dies at once, and (when the port was ours to choose) we try another.
+      for (let attempt = 1; ; attempt++) {
+        const temporal = new ManagedProcess(
+          { name: 'temporal', command: temporalCliPath(), args, env: baseEnv },
+          log,
+        );
+        started.push(temporal);
+        await temporal.start();
+        let ready = false;
+        try {
+          await Promise.race([
+            waitForTemporal(temporalAddress, namespace).then(() => {
+              ready = true;
+            }),
+            temporal.whenExited().then((code) => {
+              if (!ready)
+                throw new Error(
+                  `Temporal dev server exited (code ${code}) before it was ready${temporal.tail()}`,
+                );
+            }),
+          ]);
+          break;
+        } catch (err) {
+          await temporal.stop('SIGKILL');
+          started.pop();
+          if (opts.ports?.temporal !== undefined || attempt >= 3) throw err;
+          ports.temporal = await freePort();
+          temporalAddress = `127.0.0.1:${ports.temporal}`;
+          args[args.indexOf('--port') + 1] = String(ports.temporal);
+        }
+      }
     }
 
     const temporalEnv = {
@@ -310,7 +335,7 @@ function searchAttributeTypeName(type: string): string {
 }
 
 /** The dev server accepts connections a moment before the namespace is usable: wait for both. */
-async function waitForTemporal(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
+async function waitForTemporal(address: string, namespace: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
