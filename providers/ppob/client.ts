@@ -1,97 +1,111 @@
 /**
- * PPOB aggregator client: `POST /trx/topup` (prepaid purchases and inquiries) and
+ * PPOB aggregator client: `POST /trx/topup` (prepaid purchases AND inquiries) and
  * `POST /trx/payment` (postpaid, with the inquiry's trx_id), through the shared signed-request
- * layer (headers and datetime computed afresh per attempt).
+ * layer: the Gw-* headers are computed afresh on every attempt (signature.ts), each attempt has its
+ * own timeout, never-delivered failures are retried in the layer, the token is redacted.
  *
- * Readings of the scanned document:
- * - statuses on submit are Waiting / Pending / Failed; the report adds Success, and a repeated
- *   refid ("trx sebelumnya ditemukan") answers the transaction's current state, Success included;
- * - ids (ref_id, trx_id) come as numbers or strings: both accepted, extra fields too;
- * - the payment field is `inq_id`, which the scan spells `ing_id`: both keys are sent with the
- *   same value (the provider reads the one it knows; an extra field adds no meaning);
- * - the inquiry's answer is not in the document: read as status Success with `price` (the bill,
- *   integer rupiah), `customer_name` and the `trx_id` that /trx/payment takes;
- * - a 401/400 is a refusal before acting (final); a 5xx or an unreadable answer leaves the outcome
- *   unknown, and the caller re-sends the SAME refid, which the provider never processes twice,
- *   so it is classified retryable.
+ * What a call returns or throws:
+ * - a parsed PpobTransaction, whatever its status (Waiting / Pending / Success / Failed: a Failed
+ *   purchase is an answer, not an error), after checking it is about what we sent
+ *   (`assertSameTransaction`: a different ref_id, code or destination throws RefidMismatchError);
+ * - ProviderRejection: 401 / 400 refusals before acting (final, codes in status.ts), other 4xx,
+ *   and 1xx / 3xx / 5xx (retryable: the caller re-sends the same refid, see status.ts);
+ * - ProviderProtocolError: a 2xx that is not a transaction (ambiguous: re-send the same refid);
+ * - ProviderTransportError: timeout, reset, refused (from the layer).
+ *
+ * Readings of the scanned document are in schemas.ts (answers), signature.ts (headers) and
+ * refid.ts (refid); the request bodies are `{code, dest, refid}` and `{inq_id, ing_id, refid}`.
  */
-import { z } from 'zod';
-import { ProviderProtocolError, ProviderRejection } from '../http/errors';
+import { redactText } from '../../common/redact';
+import { ProviderProtocolError } from '../http/errors';
 import { sendSignedRequest, type ProviderResponse } from '../http/signed-request';
-import { assertSameTransaction } from './refid';
-import { ppobHeaders } from './signature';
+import { assertSameTransaction, isPpobRefid } from './refid';
+import {
+  formatIssues,
+  PpobRefusalBody,
+  PpobTransactionBody,
+  type PpobPaymentRequest,
+  type PpobTopupRequest,
+} from './schemas';
+import { PPOB_DEFAULT_TIME_ZONE, ppobDatetime, ppobHeaders } from './signature';
+import { ppobRejection, type PpobOperation, type PpobStatus } from './status';
+
+export { parsePpobCallback, PpobCallbackError, type PpobCallback } from './schemas';
+export { PPOB_FINAL_STATUSES, isFinalPpobStatus, type PpobStatus } from './status';
+export { RefidMismatchError } from './refid';
 
 export const PPOB_TOPUP_PATH = '/trx/topup';
 export const PPOB_PAYMENT_PATH = '/trx/payment';
 
-export type PpobStatus = 'Waiting' | 'Pending' | 'Success' | 'Failed';
-
-/** Waiting and Pending are not final: keep asking. Success and Failed are. */
-export const PPOB_FINAL_STATUSES: readonly PpobStatus[] = ['Success', 'Failed'];
-
-const id = z.union([z.number(), z.string().min(1)]).transform(String);
-const status = z
-  .string()
-  .transform((s) => s.trim().toLowerCase())
-  .pipe(z.enum(['waiting', 'pending', 'success', 'failed']))
-  .transform((s) => (s.charAt(0).toUpperCase() + s.slice(1)) as PpobStatus);
-const rupiah = z
-  .union([z.number(), z.string().regex(/^\d+(\.0+)?$/)])
-  .transform(Number)
-  .pipe(z.number().int().nonnegative());
-
-const TransactionBody = z
-  .object({
-    code: z.string().optional(),
-    destination: z.union([z.string(), z.number()]).transform(String).optional(),
-    message: z.string().default(''),
-    ref_id: id,
-    sn: z.union([z.string(), z.number()]).transform(String).nullish(),
-    status,
-    trx_id: id,
-    price: rupiah.nullish(),
-    customer_name: z.string().nullish(),
-  })
-  .loose();
-
 export interface PpobTransaction {
+  /** Our refid, as the provider echoed it (checked equal to the one sent). */
   refid: number;
+  /** The provider's trx_id as decimal text; for an inquiry, the id /trx/payment takes. */
   trxId: string;
-  code?: string;
-  destination?: string;
+  /** Product code as answered ('' when the answer carries none). */
+  code: string;
+  /** Destination (phone, meter, customer number) as answered ('' when the answer carries none). */
+  destination: string;
   status: PpobStatus;
+  /** Voucher serial / token; undefined while the provider answers ''. */
   sn?: string;
   message: string;
+  /** Integer rupiah: the bill of an inquiry (or the price, when the provider says). */
   price?: number;
   customerName?: string;
-  /** The provider had this refid already ("trx sebelumnya ditemukan"). */
+  /** The provider had this refid already ("trx sebelumnya ditemukan"): the answer is its current state. */
   repeated: boolean;
 }
 
 export interface PpobConfig {
+  /** e.g. https://payment-api.ppob-server.com, or the sandbox's http://127.0.0.1:PORT/ppob */
   baseUrl: string;
   username: string;
   token: string;
+  /** Per attempt. */
   timeoutMs: number;
+  /** IANA zone of Gw-datetime; default Asia/Jakarta (the document names no zone). */
   timeZone?: string;
+  /** Clock (ms since epoch), read on every attempt. */
   now?: () => number;
 }
 
-export interface PpobClient {
-  topup(input: { code: string; dest: string; refid: number }): Promise<PpobTransaction>;
-  inquiry(input: { code: string; dest: string; refid: number }): Promise<PpobTransaction>;
-  payment(input: { inqId: string; refid: number }): Promise<PpobTransaction>;
+export interface PpobTopupInput {
+  code: string;
+  dest: string;
+  refid: number;
 }
+
+export interface PpobPaymentInput {
+  /** The inquiry's trx_id. */
+  inqId: string;
+  refid: number;
+  /** The inquiry's code and destination, when known: the answer is checked against them too. */
+  code?: string;
+  dest?: string;
+}
+
+export interface PpobClient {
+  /** A prepaid purchase (token, pulsa, ...). */
+  topup(input: PpobTopupInput): Promise<PpobTransaction>;
+  /** A postpaid inquiry (same endpoint): Success with price and customerName, or Failed. */
+  inquiry(input: PpobTopupInput): Promise<PpobTransaction>;
+  /** Pay the bill of an inquiry. */
+  payment(input: PpobPaymentInput): Promise<PpobTransaction>;
+}
+
+const REPEATED = /sebelumnya\s+ditemukan/i;
 
 export function createPpobClient(config: PpobConfig): PpobClient {
   const now = config.now ?? Date.now;
-  const timeZone = config.timeZone ?? 'Asia/Jakarta';
+  const timeZone = config.timeZone ?? PPOB_DEFAULT_TIME_ZONE;
+  if (!config.username || !config.token) throw new Error('PPOB client: username and token are required');
+  if (!(config.timeoutMs > 0)) throw new Error('PPOB client: timeoutMs must be positive');
+  new URL(config.baseUrl); // throws on a malformed base URL, at start rather than on the first purchase
+  ppobDatetime(0, timeZone); // throws a RangeError on an unknown zone, likewise
+  const secrets = [config.token];
 
-  async function call(
-    operation: string,
-    path: string,
-    body: Record<string, unknown>,
-  ): Promise<PpobTransaction> {
+  async function call(operation: PpobOperation, path: string, body: object): Promise<PpobTransaction> {
     const res = await sendSignedRequest({
       provider: 'ppob',
       operation,
@@ -101,116 +115,89 @@ export function createPpobClient(config: PpobConfig): PpobClient {
       body,
       sign: () => ppobHeaders(config, now(), timeZone),
       timeoutMs: config.timeoutMs,
-      secrets: [config.token],
+      secrets,
     });
-    return read(operation, res);
+    return readTransaction(operation, res, secrets);
   }
 
   return {
     async topup(input) {
-      const trx = await call('topup', PPOB_TOPUP_PATH, {
-        code: input.code,
-        dest: input.dest,
-        refid: input.refid,
-      });
+      requireRefid(input.refid);
+      const body: PpobTopupRequest = { code: input.code, dest: input.dest, refid: input.refid };
+      const trx = await call('topup', PPOB_TOPUP_PATH, body);
       assertSameTransaction(input, trx);
       return trx;
     },
     async inquiry(input) {
-      const trx = await call('inquiry', PPOB_TOPUP_PATH, {
-        code: input.code,
-        dest: input.dest,
-        refid: input.refid,
-      });
-      assertSameTransaction({ refid: input.refid }, trx);
+      requireRefid(input.refid);
+      const body: PpobTopupRequest = { code: input.code, dest: input.dest, refid: input.refid };
+      const trx = await call('inquiry', PPOB_TOPUP_PATH, body);
+      // Not asked by the contract, but a bill for another customer must never be paid: checked too.
+      assertSameTransaction(input, trx);
       return trx;
     },
     async payment(input) {
-      const trx = await call('payment', PPOB_PAYMENT_PATH, {
-        inq_id: input.inqId,
-        ing_id: input.inqId,
-        refid: input.refid,
-      });
-      assertSameTransaction({ refid: input.refid }, trx);
+      requireRefid(input.refid);
+      if (!input.inqId || !input.inqId.trim()) throw new TypeError('PPOB payment: inqId is required');
+      const inqId = wireId(input.inqId);
+      const body: PpobPaymentRequest = { inq_id: inqId, ing_id: inqId, refid: input.refid };
+      const trx = await call('payment', PPOB_PAYMENT_PATH, body);
+      assertSameTransaction(input, trx);
       return trx;
     },
   };
 }
 
-function read(operation: string, res: ProviderResponse): PpobTransaction {
-  if (res.status === 401 || res.status === 400) {
-    const message = (res.json as { message?: unknown } | undefined)?.message;
-    const text = typeof message === 'string' ? message : res.text.slice(0, 200);
-    const code =
-      res.status === 400
-        ? 'BAD_REQUEST'
-        : /signature/i.test(text)
-          ? 'AUTH_SIGNATURE'
-          : /date/i.test(text)
-            ? 'AUTH_DATETIME'
-            : 'AUTH_USER';
-    throw new ProviderRejection('ppob', operation, res.status, code, text, 'final', false);
-  }
+function requireRefid(refid: number): void {
+  if (!isPpobRefid(refid))
+    throw new TypeError(`PPOB refid must be a positive integer of at most 15 digits, got ${String(refid)}`);
+}
+
+/**
+ * The inquiry id as the provider gave it: its trx_id is a JSON number in the document, so a
+ * digit string that is a safe integer goes back as a number; anything else as the string.
+ */
+function wireId(id: string): number | string {
+  const trimmed = id.trim();
+  return /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+/** Sort an HTTP answer: a transaction on 2xx, else a classified rejection or a protocol error. */
+export function readTransaction(
+  operation: PpobOperation,
+  res: ProviderResponse,
+  secrets: ReadonlyArray<string | undefined> = [],
+): PpobTransaction {
   if (res.status < 200 || res.status >= 300) {
-    throw new ProviderRejection(
-      'ppob',
-      operation,
-      res.status,
-      `HTTP_${res.status}`,
-      res.text.slice(0, 200),
-      res.status === 429 || res.status >= 500 ? 'retryable' : 'final',
-      false,
-    );
+    const refusal = PpobRefusalBody.safeParse(res.json);
+    const message = refusal.success ? refusal.data.message : snippet(res.text);
+    throw ppobRejection(operation, res.status, redactText(message, secrets));
   }
-  const parsed = TransactionBody.safeParse(res.json);
-  if (!parsed.success)
+  const parsed = PpobTransactionBody.safeParse(res.json);
+  if (!parsed.success) {
     throw new ProviderProtocolError(
       'ppob',
       operation,
       res.status,
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      redactText(`${formatIssues(parsed.error)} in ${snippet(res.text)}`, secrets),
     );
+  }
   const b = parsed.data;
   return {
-    refid: Number(b.ref_id),
+    refid: b.ref_id,
     trxId: b.trx_id,
-    code: b.code,
-    destination: b.destination,
+    code: b.code ?? '',
+    destination: b.destination ?? '',
     status: b.status,
-    sn: b.sn ? b.sn : undefined,
+    ...(b.sn ? { sn: b.sn } : {}),
     message: b.message,
-    price: b.price ?? undefined,
-    customerName: b.customer_name ?? undefined,
-    repeated: /sebelumnya ditemukan/i.test(b.message),
+    ...(b.price !== undefined && b.price !== null ? { price: b.price } : {}),
+    ...(b.customer_name ? { customerName: b.customer_name } : {}),
+    repeated: REPEATED.test(b.message),
   };
 }
 
-const CallbackQuery = z.object({
-  ref_id: z
-    .string()
-    .regex(/^\d{1,15}$/, 'ref_id must be digits')
-    .transform(Number),
-  status: z
-    .string()
-    .transform((s) => s.trim().toLowerCase())
-    .pipe(z.enum(['pending', 'success', 'failed']))
-    .transform((s) => (s.charAt(0).toUpperCase() + s.slice(1)) as 'Pending' | 'Success' | 'Failed'),
-  sn: z.string().max(128).optional(),
-  code: z.string().max(64).optional(),
-  destination: z.string().max(64).optional(),
-});
-
-/** The provider's report callback query (`ref_id, status, sn, code, destination`), validated. */
-export function parsePpobCallback(query: Record<string, unknown>): {
-  refid: number;
-  status: 'Pending' | 'Success' | 'Failed';
-  sn?: string;
-  code?: string;
-  destination?: string;
-} {
-  const result = CallbackQuery.safeParse(query);
-  if (!result.success)
-    throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const { ref_id, sn, ...rest } = result.data;
-  return { ...rest, refid: ref_id, sn: sn ? sn : undefined };
+function snippet(text: string): string {
+  const t = text.trim();
+  return t === '' ? '(empty body)' : t.length > 200 ? `${t.slice(0, 200)}…` : t;
 }

@@ -1,0 +1,197 @@
+/**
+ * The PPOB wire shapes (zod 4): request bodies, the transaction answer of both endpoints, the
+ * refusal body, and the report callback's query string.
+ *
+ * Readings of the scanned document ("1.2 Response", "2. Transaction Report"):
+ * - The answer is `{code, destination, message, ref_id, sn, status, trx_id}` on both endpoints,
+ *   also for a refid sent again (message "trx sebelumnya ditemukan", with the transaction's
+ *   current state). ref_id and trx_id are numbers in the example; strings are accepted too.
+ *   Extra fields are kept (`.loose()`).
+ * - `status` lists Waiting, Pending, Failed in 1.2; Success appears in the report (2.1) and so
+ *   in a repeated-refid answer. Read case-insensitively, written back in the document's case.
+ * - `sn` (the voucher serial / token) is '' until there is one: '' is read as absent.
+ * - Inquiry answers are not in the document (decided with the sandbox): status Success with
+ *   `price` (the bill, integer rupiah, number or digit string) and `customer_name`; its trx_id is
+ *   the inquiry id /trx/payment takes. An unknown customer is status Failed with a message.
+ * - Refusals before acting (decided): HTTP 401 / 400 with `{status:'Failed', message}`.
+ * - The report is a GET with query `ref_id, status (Pending/Success/Failed), sn, code,
+ *   destination`; the scan capitalises "Sn" and "Code" at the start of its list lines, so keys
+ *   are matched case-insensitively (a lowercase key wins over another spelling).
+ */
+import { z } from 'zod';
+import type { PpobStatus } from './status';
+
+// ---- requests -----------------------------------------------------------------------------------
+
+/** `POST /trx/topup`, for prepaid purchases and inquiries alike. */
+export interface PpobTopupRequest {
+  code: string;
+  dest: string;
+  refid: number;
+}
+
+/**
+ * `POST /trx/payment`. The document spells the inquiry id `ing_id`, a scan of "inq_id": both
+ * keys are sent with the same value, the provider reads the one it knows (an extra JSON field is
+ * the safe direction: a missing one would be a refused payment).
+ */
+export interface PpobPaymentRequest {
+  inq_id: number | string;
+  ing_id: number | string;
+  refid: number;
+}
+
+// ---- shared pieces ------------------------------------------------------------------------------
+
+const STATUS_BY_LOWER: Readonly<Record<string, PpobStatus>> = {
+  waiting: 'Waiting',
+  pending: 'Pending',
+  success: 'Success',
+  failed: 'Failed',
+};
+
+/** Waiting | Pending | Success | Failed, any case, surrounding spaces ignored. */
+export const PpobStatusSchema = z.string().transform((s, ctx) => {
+  const status = STATUS_BY_LOWER[s.trim().toLowerCase()];
+  if (status) return status;
+  ctx.addIssue({ code: 'custom', message: `unknown status "${s}" (Waiting, Pending, Success, Failed)` });
+  return z.NEVER;
+});
+
+/** ref_id: our refid echoed, a JSON number or a digit string, read as a number. */
+const RefidField = z
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,15}$/, 'must be digits'),
+  ])
+  .transform(Number)
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
+
+/** trx_id: the provider's id, a number or a non-empty string, kept as its decimal text. */
+const ProviderId = z.union([z.number().int().nonnegative(), z.string().trim().min(1)]).transform(String);
+
+/** Text the provider may write as a number (a destination, an sn). */
+const Text = z.union([z.string(), z.number()]).transform(String);
+
+/** Integer rupiah: a number or a digit string ("155000", "155000.00"); never a fraction. */
+export const RupiahSchema = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.0+)?$/, 'must be an integer rupiah amount'),
+  ])
+  .transform(Number)
+  .pipe(z.number().int('must be an integer rupiah amount').nonnegative().max(Number.MAX_SAFE_INTEGER));
+
+// ---- answers ------------------------------------------------------------------------------------
+
+/** The transaction answer of /trx/topup and /trx/payment (also inquiries, also a repeated refid). */
+export const PpobTransactionBody = z
+  .object({
+    code: Text.optional(),
+    destination: Text.optional(),
+    message: z.string().default(''),
+    ref_id: RefidField,
+    sn: Text.nullish(),
+    status: PpobStatusSchema,
+    trx_id: ProviderId,
+    price: RupiahSchema.nullish(),
+    customer_name: z.string().nullish(),
+  })
+  .loose();
+export type PpobTransactionBody = z.output<typeof PpobTransactionBody>;
+
+/** A refusal before acting: HTTP 401 / 400 `{status:'Failed', message}`. */
+export const PpobRefusalBody = z
+  .object({
+    status: z.string().optional(),
+    message: z.string(),
+  })
+  .loose();
+
+// ---- report callback ----------------------------------------------------------------------------
+
+export type PpobCallbackStatus = Exclude<PpobStatus, 'Waiting'>;
+
+export interface PpobCallback {
+  refid: number;
+  status: PpobCallbackStatus;
+  /** The voucher serial / token; undefined when absent or ''. */
+  sn?: string;
+  code?: string;
+  destination?: string;
+}
+
+/** One query value: a string (a repeated key, which parses as an array, is refused). */
+const QueryText = z.string().max(256).trim();
+const optionalQueryText = QueryText.optional().transform((s) => (s ? s : undefined));
+
+export const PpobCallbackQuery = z.object({
+  ref_id: z
+    .string({ error: 'required, digits' })
+    .trim()
+    .regex(/^\d{1,15}$/, 'must be 1 to 15 digits')
+    .transform(Number)
+    .pipe(z.number().int().positive('must not be 0')),
+  status: z.string({ error: 'required: Pending, Success or Failed' }).transform((s, ctx) => {
+    const status = STATUS_BY_LOWER[s.trim().toLowerCase()];
+    if (status && status !== 'Waiting') return status as PpobCallbackStatus;
+    ctx.addIssue({ code: 'custom', message: `"${s.slice(0, 32)}" is not Pending, Success or Failed` });
+    return z.NEVER;
+  }),
+  sn: optionalQueryText,
+  code: optionalQueryText,
+  destination: optionalQueryText,
+});
+
+export class PpobCallbackError extends Error {
+  override readonly name = 'PpobCallbackError';
+  constructor(
+    readonly fields: readonly string[],
+    detail: string,
+  ) {
+    super(`PPOB callback rejected: ${detail}`);
+  }
+}
+
+const CALLBACK_KEYS = ['ref_id', 'status', 'sn', 'code', 'destination'] as const;
+
+/**
+ * The report callback's query (`ref_id, status, sn, code, destination`), validated. Keys are
+ * matched case-insensitively, the status value too. Throws PpobCallbackError naming every bad
+ * field. The callback is unsigned: it is a hint to ask the provider, never proof of an outcome.
+ */
+export function parsePpobCallback(query: Record<string, unknown>): PpobCallback {
+  const picked: Record<string, unknown> = {};
+  for (const key of CALLBACK_KEYS) {
+    if (Object.prototype.hasOwnProperty.call(query, key)) {
+      picked[key] = query[key];
+      continue;
+    }
+    const other = Object.keys(query).find((k) => k.toLowerCase() === key);
+    if (other !== undefined) picked[key] = query[other];
+  }
+  const result = PpobCallbackQuery.safeParse(picked);
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(query)'))];
+    throw new PpobCallbackError(fields, formatIssues(result.error));
+  }
+  const { ref_id, status, sn, code, destination } = result.data;
+  return {
+    refid: ref_id,
+    status,
+    ...(sn !== undefined ? { sn } : {}),
+    ...(code !== undefined ? { code } : {}),
+    ...(destination !== undefined ? { destination } : {}),
+  };
+}
+
+/** "field: message; field: message" for a zod error (paths of symbols too). */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+}
