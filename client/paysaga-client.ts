@@ -118,6 +118,14 @@ export class PaysagaClient {
     return new PaysagaClient(client, env.TEMPORAL_TASK_QUEUE);
   }
 
+  /**
+   * Runs Temporal calls with a deadline. The client retries an unreachable server on its own;
+   * a webhook handler must not wait that long: it answers 503 and the provider retries later.
+   */
+  async withinDeadline<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
+    return (this.temporal.connection as Connection).withDeadline(Date.now() + ms, fn);
+  }
+
   async close(): Promise<void> {
     await this.temporal.connection.close();
   }

@@ -66,24 +66,28 @@ export async function registerPpobCallback(
       const refid = String(cb.refid);
       const receivedAt = new Date().toISOString();
       try {
-        const purchase = await findPurchase(opts, refid);
+        const purchase = await opts.client.withinDeadline(() => findPurchase(opts, refid), 8000);
         if (purchase?.running) {
-          await opts.client.temporal.workflow
-            .getHandle(purchase.workflowId)
-            .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt });
+          await opts.client.withinDeadline(() =>
+            opts.client.temporal.workflow
+              .getHandle(purchase.workflowId)
+              .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt }),
+          );
           counters.delivered += 1;
           return { ok: true, workflowId: purchase.workflowId };
         }
-        const workflowId = await deliverUnmatched(opts.client, {
-          provider: 'ppob',
-          key: refid,
-          status: cb.status,
-          sn: cb.sn,
-          code: cb.code,
-          destination: cb.destination,
-          receivedAt,
-          relatedWorkflowId: purchase?.workflowId,
-        });
+        const workflowId = await opts.client.withinDeadline(() =>
+          deliverUnmatched(opts.client, {
+            provider: 'ppob',
+            key: refid,
+            status: cb.status,
+            sn: cb.sn,
+            code: cb.code,
+            destination: cb.destination,
+            receivedAt,
+            relatedWorkflowId: purchase?.workflowId,
+          }),
+        );
         counters.orphaned += 1;
         req.log.warn(
           { refid, purchase: purchase?.workflowId },

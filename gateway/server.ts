@@ -44,6 +44,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   const webhookCounters = await registerWebhooks(app, {
     client: opts.client,
     klinkWebhookKey: opts.klinkWebhookKey,
+    aliKassaPublicKey: opts.aliKassaPublicKey,
   });
   app.get('/metrics/webhooks', async () => webhookCounters);
   if (opts.ppobCallbackSecret) {

@@ -199,8 +199,22 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   }
 
   async function deliver(reply: FastifyReply, req: FastifyRequest, webhook: TransferWebhook) {
-    const workflowId = transferWorkflowId(webhook.orderId);
     try {
+      return await opts.client.withinDeadline(() => route(req, webhook));
+    } catch (err) {
+      counters.temporalUnavailable += 1;
+      req.log.error(
+        { err, orderId: webhook.orderId },
+        'webhook not recorded: answering 503 so the provider retries',
+      );
+      return reply.code(503).send({ error: 'not recorded, retry later' });
+    }
+  }
+
+  /** Signals the running payment, or keeps the report for an operator. Throws when Temporal cannot record it. */
+  async function route(req: FastifyRequest, webhook: TransferWebhook) {
+    const workflowId = transferWorkflowId(webhook.orderId);
+    {
       const running = await opts.client.temporal.workflow
         .getHandle(workflowId)
         .describe()
@@ -239,13 +253,6 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         'webhook kept for an operator (no running payment)',
       );
       return { ok: true, workflowId: unmatched, unmatched: true };
-    } catch (err) {
-      counters.temporalUnavailable += 1;
-      req.log.error(
-        { err, orderId: webhook.orderId },
-        'webhook not recorded: answering 503 so the provider retries',
-      );
-      return reply.code(503).send({ error: 'not recorded, retry later' });
     }
   }
 
@@ -257,19 +264,23 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   ) {
     const workflowId = payoutWorkflowId(orderId);
     try {
-      await opts.client.temporal.workflow.getHandle(workflowId).signal(payoutNotificationSignal, n);
+      await opts.client.withinDeadline(() =>
+        opts.client.temporal.workflow.getHandle(workflowId).signal(payoutNotificationSignal, n),
+      );
       counters.accepted += 1;
       return { ok: true, workflowId };
     } catch (err) {
       try {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        const unmatched = await deliverUnmatched(opts.client, {
-          provider: 'alikassa-payout',
-          key: orderId,
-          status: n.status,
-          reference: n.reference,
-          receivedAt: n.receivedAt,
-        });
+        const unmatched = await opts.client.withinDeadline(() =>
+          deliverUnmatched(opts.client, {
+            provider: 'alikassa-payout',
+            key: orderId,
+            status: n.status,
+            reference: n.reference,
+            receivedAt: n.receivedAt,
+          }),
+        );
         counters.unmatched += 1;
         return { ok: true, workflowId: unmatched, unmatched: true };
       } catch (e) {

@@ -44,10 +44,15 @@ export function controlErrorHandler(error: FastifyError, request: FastifyRequest
 export interface ControlRoutesOptions {
   faults: FaultRegistry;
   state: SandboxState;
+  /** Also reset by /_control/reset: queued webhooks, their records and delivery modes. */
+  webhooks?: { reset(): void };
 }
 
 /** /_control/faults and /_control/reset. */
-export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (app, { faults, state }) => {
+export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (
+  app,
+  { faults, state, webhooks },
+) => {
   app.post('/faults', async (request, reply) => {
     const spec = parseControlBody(FaultSpecSchema, request);
     try {
@@ -69,6 +74,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (ap
   // Between test cases: every simulator's state (and the state file) and every armed fault.
   app.post('/reset', async () => {
     faults.clear();
+    webhooks?.reset();
     state.reset();
     return { ok: true };
   });

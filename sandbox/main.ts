@@ -13,13 +13,19 @@
  *   SANDBOX_PPOB_CALLBACK_URL (optional: where PPOB transaction reports go; none sent without it,
  *     unless set at run time through /_control/ppob/callback-url),
  *   SANDBOX_PPOB_PENDING_MS, SANDBOX_PPOB_FINAL_MS (optional: Waiting -> Pending and -> final;
- *     defaults 300 and 1500).
+ *     defaults 300 and 1500),
+ *   SANDBOX_WEBHOOK_BASE_URL (optional: the gateway, e.g. http://127.0.0.1:8080; K-Link and
+ *     AliKassa webhooks go to its /webhooks/... paths, none are sent without it),
+ *   SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY, SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY (optional, PEM
+ *     text, the private key unencrypted: with both set the AliKassa simulator is mounted at
+ *     /alikassa), SANDBOX_ALIKASSA_ACCOUNT (optional: the Account uuid it accepts).
  * The K-Link defaults (KLINK_SANDBOX_DEFAULTS) open nothing but this sandbox, so a stack that
  * does not set them still has a working K-Link simulator; set them to test a client's config.
  */
 import { z } from 'zod';
 import { registerSecret } from '../common/redact';
 import { KLINK_SANDBOX_DEFAULTS } from './klink/routes';
+import { ALIKASSA_SANDBOX_DEFAULTS } from './alikassa/routes';
 import { PPOB_SANDBOX_DEFAULTS } from './ppob/routes';
 import { buildSandboxServer } from './server';
 
@@ -42,6 +48,10 @@ const Env = z.object({
     .max(3_600_000)
     .default(PPOB_SANDBOX_DEFAULTS.pendingMs),
   SANDBOX_PPOB_FINAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(PPOB_SANDBOX_DEFAULTS.finalMs),
+  SANDBOX_WEBHOOK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SANDBOX_ALIKASSA_ACCOUNT: z.string().min(1).default(ALIKASSA_SANDBOX_DEFAULTS.account),
+  SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY: z.string().includes('PUBLIC KEY').optional(),
+  SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY: z.string().includes('PRIVATE KEY').optional(),
 });
 
 function readEnv(): z.infer<typeof Env> {
@@ -70,6 +80,16 @@ async function main(): Promise<void> {
   registerSecret(env.SANDBOX_PPOB_TOKEN);
   // The report is unsigned, so the receiving URL may carry a secret of its own (the gateway's does).
   registerSecret(env.SANDBOX_PPOB_CALLBACK_URL);
+  // The key that signs AliKassa's notifications; the account names the merchant.
+  registerSecret(env.SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY);
+  registerSecret(env.SANDBOX_ALIKASSA_ACCOUNT);
+  const aliKassaKeys = [env.SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY, env.SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY];
+  if (aliKassaKeys.filter((k) => k !== undefined).length === 1) {
+    process.stderr.write(
+      'sandbox: set both SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY and SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY, or neither\n',
+    );
+    process.exit(1);
+  }
 
   const app = await buildSandboxServer({
     prakerja: { clientCode: env.SANDBOX_PRAKERJA_CLIENT_CODE, signKey: env.SANDBOX_PRAKERJA_SIGN_KEY },
@@ -84,6 +104,15 @@ async function main(): Promise<void> {
       callbackUrl: env.SANDBOX_PPOB_CALLBACK_URL,
       timings: { pendingMs: env.SANDBOX_PPOB_PENDING_MS, finalMs: env.SANDBOX_PPOB_FINAL_MS },
     },
+    webhookBaseUrl: env.SANDBOX_WEBHOOK_BASE_URL,
+    alikassa:
+      env.SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY && env.SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY
+        ? {
+            account: env.SANDBOX_ALIKASSA_ACCOUNT,
+            merchantPublicKey: env.SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY,
+            providerPrivateKey: env.SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY,
+          }
+        : undefined,
     stateFile: env.SANDBOX_STATE_FILE,
   });
   await app.listen({ port: env.SANDBOX_PORT, host: env.SANDBOX_HOST });

@@ -1,6 +1,6 @@
 /**
  * The provider sandbox: one Fastify server hosting every simulator under its own prefix
- * (/prakerja, /klink, /ppob, /merchant), the control API (/_control) and /healthz. End-to-end tests and the
+ * (/prakerja, /klink, /ppob, /merchant, /alikassa), the control API (/_control) and /healthz. End-to-end tests and the
  * demo point the engine's provider base URLs here.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -18,6 +18,12 @@ import { PpobState } from './ppob/state';
 import { prakerjaControlRoutes, prakerjaRoutes } from './prakerja/routes';
 import { PrakerjaState } from './prakerja/state';
 import { SandboxState } from './state-file';
+import { KLinkWebhooks } from './klink/webhooks';
+import { ALIKASSA_SANDBOX_DEFAULTS, aliKassaRoutes } from './alikassa/routes';
+import { aliKassaControlRoutes } from './alikassa/control';
+import { AliKassaLifecycle } from './alikassa/lifecycle';
+import { AliKassaState } from './alikassa/state';
+import { WebhookSender, webhookControlRoutes, type WebhookTimings } from './webhooks';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,6 +71,28 @@ export interface SandboxOptions {
       callbackTimeoutMs?: number;
     };
   };
+  /**
+   * The gateway's base URL (e.g. http://127.0.0.1:8080): provider webhooks (K-Link settlement and
+   * GoPay, AliKassa notifications) go to its /webhooks/... paths. None are sent without it.
+   */
+  webhookBaseUrl?: string;
+  /** Retry schedule of every webhook; defaults WEBHOOK_DEFAULTS (15 attempts, 200 ms doubling to 5 s). */
+  webhookTimings?: WebhookTimings;
+  /** The AliKassa simulator; not mounted without it (it needs the merchant's public key). */
+  alikassa?: {
+    /** The merchant account uuid the Account header must carry; default ALIKASSA_SANDBOX_DEFAULTS.account. */
+    account?: string;
+    /** PEM: verifies the merchant's request signatures (Sign header). */
+    merchantPublicKey: string;
+    /** PEM (unencrypted): signs the sandbox's notifications; the gateway holds its public half. */
+    providerPrivateKey: string;
+    /** Where the payment page URLs point; default the sandbox's own address as requested. */
+    publicBaseUrl?: string;
+    timings?: {
+      /** A payout turns final after this; default 1000. */
+      payoutMs?: number;
+    };
+  };
   /** When set, state is loaded from this file at start and rewritten (atomically) after every change. */
   stateFile?: string;
   /** Clock in ms, for tests; default Date.now. */
@@ -93,6 +121,24 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
   state.add(merchant);
   state.add(klink);
   state.add(ppob);
+  const alikassa = opts.alikassa ? new AliKassaState(now, save) : undefined;
+  if (alikassa) state.add(alikassa);
+  const webhooks = new WebhookSender({ ...opts.webhookTimings, now, log: app.log });
+  const klinkWebhooks = new KLinkWebhooks({
+    state: klink,
+    sender: webhooks,
+    pidKey: opts.klink?.pidKey ?? KLINK_SANDBOX_DEFAULTS.pidKey,
+    webhookBaseUrl: opts.webhookBaseUrl,
+  });
+  const alikassaLifecycle =
+    alikassa && opts.alikassa
+      ? new AliKassaLifecycle(alikassa, {
+          sender: webhooks,
+          providerPrivateKey: opts.alikassa.providerPrivateKey,
+          webhookBaseUrl: opts.webhookBaseUrl,
+          payoutMs: opts.alikassa.timings?.payoutMs ?? ALIKASSA_SANDBOX_DEFAULTS.payoutMs,
+        })
+      : undefined;
   const ppobLifecycle = new PpobLifecycle(ppob, {
     now,
     callbackUrl: opts.ppob?.callbackUrl,
@@ -125,6 +171,11 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
   app.addHook('preClose', async () => faults.releaseHeld());
   // PPOB timers and reports stop before close: nothing is sent or written by a closed sandbox.
   app.addHook('preClose', async () => ppobLifecycle.stop());
+  // Likewise webhooks and AliKassa's payout timers.
+  app.addHook('preClose', async () => {
+    alikassaLifecycle?.stop();
+    webhooks.stop();
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
 
@@ -157,17 +208,41 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
     skewSeconds: opts.ppob?.skewSeconds ?? PPOB_SANDBOX_DEFAULTS.skewSeconds,
     now,
   });
+  if (alikassa && alikassaLifecycle && opts.alikassa) {
+    await app.register(aliKassaRoutes, {
+      prefix: '/alikassa',
+      state: alikassa,
+      lifecycle: alikassaLifecycle,
+      faults,
+      account: opts.alikassa.account ?? ALIKASSA_SANDBOX_DEFAULTS.account,
+      merchantPublicKey: opts.alikassa.merchantPublicKey,
+      publicBaseUrl: opts.alikassa.publicBaseUrl,
+    });
+  }
   // Transactions restored from the state file pick up their lifecycle where it stopped.
   ppobLifecycle.resume();
+  alikassaLifecycle?.resume();
 
   await app.register(
     async (control) => {
       control.setErrorHandler(controlErrorHandler);
-      await control.register(controlRoutes, { faults, state });
+      await control.register(controlRoutes, { faults, state, webhooks });
+      await control.register(webhookControlRoutes, {
+        prefix: '/webhooks',
+        sender: webhooks,
+        webhookBaseUrl: opts.webhookBaseUrl,
+      });
       await control.register(prakerjaControlRoutes, { prefix: '/prakerja', state: prakerja });
       await control.register(merchantControlRoutes, { prefix: '/merchant', state: merchant });
-      await control.register(klinkControlRoutes, { prefix: '/klink', state: klink });
+      await control.register(klinkControlRoutes, { prefix: '/klink', state: klink, webhooks: klinkWebhooks });
       await control.register(ppobControlRoutes, { prefix: '/ppob', state: ppob, lifecycle: ppobLifecycle });
+      if (alikassa && alikassaLifecycle) {
+        await control.register(aliKassaControlRoutes, {
+          prefix: '/alikassa',
+          state: alikassa,
+          lifecycle: alikassaLifecycle,
+        });
+      }
     },
     { prefix: '/_control' },
   );

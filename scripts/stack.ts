@@ -5,7 +5,7 @@
  * user runs.
  */
 import { Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -53,6 +53,10 @@ export interface Stack {
   startWorker(): Promise<void>;
   /** SIGKILL: the worker dies mid-task, as in a crash. */
   killWorker(): Promise<void>;
+  /** Stops the local Temporal server (its state stays in the SQLite file), as in an outage. */
+  stopTemporal(): Promise<void>;
+  /** Starts it again on the same port and file. */
+  startTemporal(): Promise<void>;
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -96,6 +100,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     // 1. Temporal
     let temporalAddress = opts.temporalAddress;
+    let temporal: ManagedProcess | undefined;
     let uiUrl: string | undefined;
     if (!temporalAddress) {
       temporalAddress = `127.0.0.1:${ports.temporal}`;
@@ -131,28 +136,29 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // A port chosen free can be taken by another process before the server binds it: then
       // the server dies at once, and (when the port was ours to choose) we try another.
       for (let attempt = 1; ; attempt++) {
-        const temporal = new ManagedProcess(
+        const server = new ManagedProcess(
           { name: 'temporal', command: temporalCliPath(), args, env: baseEnv },
           log,
         );
-        started.push(temporal);
-        await temporal.start();
+        temporal = server;
+        started.push(server);
+        await server.start();
         let ready = false;
         try {
           await Promise.race([
             waitForTemporal(temporalAddress, namespace).then(() => {
               ready = true;
             }),
-            temporal.whenExited().then((code) => {
+            server.whenExited().then((code) => {
               if (!ready)
                 throw new Error(
-                  `Temporal dev server exited (code ${code}) before it was ready${temporal.tail()}`,
+                  `Temporal dev server exited (code ${code}) before it was ready${server.tail()}`,
                 );
             }),
           ]);
           break;
         } catch (err) {
-          await temporal.stop('SIGKILL');
+          await server.stop('SIGKILL');
           started.pop();
           if (opts.ports?.temporal !== undefined || attempt >= 3) throw err;
           ports.temporal = await freePort();
@@ -179,6 +185,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The unsigned PPOB callback is protected by a secret in its URL (see gateway/ppob-callback.ts).
     const ppobCallbackSecret = baseEnv.PPOB_CALLBACK_SECRET ?? randomBytes(18).toString('hex');
     const ppobCallbackUrl = `${gatewayUrl}/callbacks/ppob/${ppobCallbackSecret}`;
+    // AliKassa in the sandbox: a merchant key pair (we sign, the simulator verifies) and a
+    // provider key pair (the simulator signs notifications, the gateway verifies), fresh per start.
+    let aliKassaEnv:
+      { worker: NodeJS.ProcessEnv; gateway: NodeJS.ProcessEnv; sandbox: NodeJS.ProcessEnv } | undefined;
     if (!prakerja || !klink || !ppob) {
       sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
       // Fresh credentials per start: the sandbox and the worker learn them from this process only.
@@ -194,6 +204,33 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       };
       const klinkPidKey = randomBytes(16).toString('hex');
       if (!opts.klink) klinkWebhookKey = klinkPidKey;
+      const passphrase = randomBytes(12).toString('hex');
+      const merchant = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase },
+      });
+      const provider = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
+      const account = randomUUID();
+      aliKassaEnv = {
+        worker: {
+          ALIKASSA_BASE_URL: `${sandboxUrl}/alikassa`,
+          ALIKASSA_ACCOUNT: account,
+          ALIKASSA_PRIVATE_KEY: merchant.privateKey,
+          ALIKASSA_PASSPHRASE: passphrase,
+          PAYSAGA_PUBLIC_GATEWAY_URL: gatewayUrl,
+        },
+        gateway: { ALIKASSA_PUBLIC_KEY: provider.publicKey },
+        sandbox: {
+          SANDBOX_ALIKASSA_ACCOUNT: account,
+          SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY: merchant.publicKey,
+          SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY: provider.privateKey,
+        },
+      };
       const sandboxPpob = {
         baseUrl: `${sandboxUrl}/ppob`,
         username: 'paysaga-sandbox',
@@ -220,6 +257,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             SANDBOX_PPOB_TOKEN: sandboxPpob.token,
             SANDBOX_PPOB_CALLBACK_URL: ppobCallbackUrl,
             SANDBOX_WEBHOOK_BASE_URL: gatewayUrl,
+            ...aliKassaEnv.sandbox,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
           readyPattern: /sandbox listening on/,
@@ -246,6 +284,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         PPOB_BASE_URL: ppob.baseUrl,
         PPOB_USERNAME: ppob.username,
         PPOB_TOKEN: ppob.token,
+        ...aliKassaEnv?.worker,
         ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
       },
       readyPattern: /worker running/,
@@ -263,6 +302,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ...temporalEnv,
           PPOB_CALLBACK_SECRET: ppobCallbackSecret,
           ...(klinkWebhookKey ? { KLINK_WEBHOOK_KEY: klinkWebhookKey } : {}),
+          ...aliKassaEnv?.gateway,
           GATEWAY_PORT: String(ports.gateway),
           PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
         },
@@ -292,6 +332,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         worker = new ManagedProcess(workerSpec, log);
         started[index] = worker;
         await worker.start();
+      },
+      async stopTemporal() {
+        if (!temporal) throw new Error('this stack uses a remote Temporal');
+        await temporal.stop();
+      },
+      async startTemporal() {
+        if (!temporal) throw new Error('this stack uses a remote Temporal');
+        if (temporal.running) return;
+        const index = started.indexOf(temporal);
+        temporal = new ManagedProcess(temporal.spec, log);
+        started[index] = temporal;
+        await temporal.start();
+        await waitForTemporal(temporalAddress!, namespace);
       },
       async killWorker() {
         await worker.stop('SIGKILL');

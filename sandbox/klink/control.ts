@@ -9,9 +9,12 @@ import { ControlRequestError, parseControlBody } from '../control-routes';
 import { MIDTRANS_FAILURE_CODES } from './catalog';
 import { ESCROW } from './ledger';
 import type { KLinkState } from './state';
+import type { KLinkWebhooks } from './webhooks';
 
 export interface KLinkControlOptions {
   state: KLinkState;
+  /** Settlement / GoPay webhooks; without it customer-pays is not offered. */
+  webhooks?: KLinkWebhooks;
 }
 
 const id = z.string().refine((s) => s.trim().length > 0, 'must not be empty');
@@ -19,13 +22,21 @@ const rupiah = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const SetMember = z.object({ id_member: id, balance: rupiah.optional() });
 const VaDeposit = z.object({ va_number: id, amount: rupiah.positive() });
+const CustomerPays = z.object({
+  order_id: id,
+  amount: rupiah.positive().optional(),
+  late: z.boolean().optional(),
+});
 const MidtransFailure = z.object({
   status_code: z.enum(MIDTRANS_FAILURE_CODES),
   order_id: id.optional(),
   count: z.number().int().positive().optional(),
 });
 
-export const klinkControlRoutes: FastifyPluginAsync<KLinkControlOptions> = async (app, { state }) => {
+export const klinkControlRoutes: FastifyPluginAsync<KLinkControlOptions> = async (
+  app,
+  { state, webhooks },
+) => {
   // Creates the member if new; with `balance`, sets it exactly (SEED makes up the difference, in the journal).
   app.post('/members', async (request, reply) => {
     const { id_member, balance } = parseControlBody(SetMember, request);
@@ -89,4 +100,22 @@ export const klinkControlRoutes: FastifyPluginAsync<KLinkControlOptions> = async
   });
 
   app.get('/midtrans-failures', async () => state.orders.midtransFailureList());
+
+  // The customer pays a pay_service / pay_service_midtrans order (default: exactly what it asked):
+  // BANK or MIDTRANS -> MERCHANT in the books, the order settled, the signed webhook sent.
+  app.post('/customer-pays', async (request, reply) => {
+    if (!webhooks) throw new ControlRequestError('K-Link webhooks are not configured', 404);
+    const { order_id, amount, late } = parseControlBody(CustomerPays, request);
+    const outcome = webhooks.customerPays(order_id, amount, late ?? false);
+    if (!outcome.ok) throw new ControlRequestError(outcome.message, outcome.status);
+    return reply.code(201).send({
+      order_id,
+      amount: outcome.order.paid?.amount,
+      late: outcome.order.paid?.late,
+      id_trans: outcome.id_trans,
+      webhook: outcome.webhook,
+      body: outcome.body,
+      webhooks: outcome.webhooks,
+    });
+  });
 };

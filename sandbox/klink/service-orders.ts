@@ -45,6 +45,15 @@ const ServiceOrder = z.object({
   /** 'pending' until a settlement (a later issue) changes it. */
   status: z.enum(['pending', 'settled', 'failed']),
   created_at: z.number(),
+  /**
+   * The customer's payment (control customer-pays): what was paid, which may differ from
+   * total_bayar, when, the settlement's journal entry, and whether it came late. Optional so a
+   * state file written before payments existed still loads.
+   */
+  paid: z
+    .object({ amount: z.number().int(), at: z.number(), id_trans: z.number().int(), late: z.boolean() })
+    .nullable()
+    .optional(),
 });
 export type ServiceOrder = z.infer<typeof ServiceOrder>;
 
@@ -127,6 +136,16 @@ export class ServiceOrders {
       norek: null,
       transaction_id: randomUUID(),
     });
+  }
+
+  /** The customer paid: the order is settled. The caller checked it exists and is not paid yet. */
+  markPaid(orderId: string, paid: NonNullable<ServiceOrder['paid']>): ServiceOrder {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`no service order ${orderId}`);
+    order.status = 'settled';
+    order.paid = { ...paid };
+    this.onChange();
+    return structuredClone(order);
   }
 
   list(orderId?: string): ServiceOrder[] {

@@ -23,7 +23,10 @@ import {
   transferDone,
   voucherDone,
 } from './messages';
-import { ServiceOrders, ServiceOrdersSnapshot } from './service-orders';
+import { ServiceOrders, ServiceOrdersSnapshot, type ServiceOrder } from './service-orders';
+
+/** The merchant's account: where payment-service settlements land (not a member, not external). */
+export const MERCHANT = 'MERCHANT';
 import { wibDateTime } from './format';
 
 /** Canonical endpoint names: stats keys and fault routes ('klink.<name>'). Second path names count under the first. */
@@ -407,6 +410,31 @@ export class KLinkState implements StateSection {
       return { id_member: member.id_member, bank_code: bank[0], entry };
     }
     return undefined;
+  }
+
+  /**
+   * A customer paid a payment-service order outside K-Wallet (bank transfer / VA / card, or
+   * GoPay through Midtrans): the money enters from BANK or MIDTRANS and lands on the merchant's
+   * account, one journal entry, and the order is settled. The caller checked the order is unpaid.
+   */
+  settleServiceOrder(
+    orderId: string,
+    amount: number,
+    late: boolean,
+  ): { order: ServiceOrder; entry: JournalEntry } {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`no service order ${orderId}`);
+    const entry = this.ledger.transfer({
+      from: order.variant === 'midtrans' ? EXTERNAL.midtrans : EXTERNAL.bank,
+      to: MERCHANT,
+      amount,
+      // The ledger has no settlement kind (yet): money arriving from outside K-Wallet is a deposit.
+      kind: 'va-deposit',
+      description: `Settlement ${order.variant} order ${orderId}`,
+      id_order: orderId,
+    });
+    const settled = this.orders.markPaid(orderId, { amount, at: entry.at, id_trans: entry.id, late });
+    return { order: settled, entry };
   }
 
   stats(): KLinkStats {
