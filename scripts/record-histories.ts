@@ -2,7 +2,7 @@
  * Records the histories the replay test replays: one per ending of a saga, run on a real dev
  * server with scripted provider outcomes. Run it when a saga version is released:
  *
- *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob> <version, e.g. v1>
+ *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob | transfer | payout> <version, e.g. v1>
  *
  * Never re-record an existing version's files: they are the proof that executions started by
  * that version still replay on today's code.
@@ -14,6 +14,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../activities/klink';
 import type { PpobPurchaseView } from '../workflows/ppob-definitions';
+import type { AliKassaStatus, PayoutCreateOutcome } from '../activities/alikassa';
+import type { TransferCreateOutcome } from '../activities/transfer';
+import {
+  TRANSFER_WORKFLOW_TYPE,
+  transferWebhookSignal,
+  type TransferView,
+} from '../workflows/transfer-definitions';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../activities/prakerja';
 import { PaysagaClient } from '../client/paysaga-client';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../test/helpers/test-env';
@@ -33,6 +40,7 @@ interface Behaviour {
   ppobAnswers?: Array<'Waiting' | 'Pending' | 'Success' | 'Failed'>;
 }
 const submitCalls = new Map<string, number>();
+const payoutStatusCalls = new Map<string, number>();
 const behaviour = new Map<string, Behaviour>();
 const acceptCalls = new Map<string, number>();
 
@@ -79,6 +87,27 @@ const activities = {
   },
   async klinkReconcilePay(): Promise<KWalletPayOutcome> {
     return { outcome: 'paid', settledBy: 'reconcile' };
+  },
+  async transferCreate(input: { orderId: string; amount: number }): Promise<TransferCreateOutcome> {
+    if (input.orderId.endsWith('-refused'))
+      return { outcome: 'refused', code: 'BANK_CODE_INVALID', message: 'bank_code tidak sesuai' };
+    return { outcome: 'created', instructions: { amountToPay: input.amount, vaNumber: '8620910000000058' } };
+  },
+  async alikassaPaymentStatus(): Promise<AliKassaStatus> {
+    return { found: true, state: 'pending', status: 'wait', amount: 150000, id: '1' };
+  },
+  async alikassaCreatePayout(input: { orderId: string }): Promise<PayoutCreateOutcome> {
+    if (input.orderId.endsWith('-refused'))
+      return { outcome: 'refused', code: 'INVALID_INPUT', message: 'BSI is under maintenance' };
+    if (input.orderId.endsWith('-unclear')) return { outcome: 'unclear', detail: 'timeout' };
+    return { outcome: 'created', id: '77' };
+  },
+  async alikassaPayoutStatus(input: { orderId: string }): Promise<AliKassaStatus> {
+    const n = (payoutStatusCalls.get(input.orderId) ?? 0) + 1;
+    payoutStatusCalls.set(input.orderId, n);
+    return n === 1
+      ? { found: true, state: 'pending', status: 'wait', amount: 250000, id: '77' }
+      : { found: true, state: 'succeeded', status: 'success', amount: 250000, id: '77' };
   },
   async klinkEscrowRefundRequest(input: {
     idOrder: string;
@@ -321,9 +350,97 @@ function ppobScenarios(client: PaysagaClient): Record<string, Scenario> {
   };
 }
 
+function transferScenarios(client: PaysagaClient, workflows: WorkflowClient): Record<string, Scenario> {
+  const base = {
+    method: 'klink-va',
+    amount: 150000,
+    customer: { fullname: 'Budi', phone: '081234567', email: 'b@example.test' },
+    bankCode: '014',
+    productCode: 'BCAATM',
+  };
+  const webhook = (id: string, orderId: string, amount: number) =>
+    workflows
+      .getHandle(id)
+      .signal(transferWebhookSignal, {
+        provider: 'klink',
+        orderId,
+        reference: `rq-${orderId}`,
+        status: 'success',
+        success: true,
+        amount,
+        receivedAt: '2026-11-23T10:00:00.000Z',
+      });
+  const until = (id: string, status: string) =>
+    waitFor(async () => (await client.status<TransferView>(id)).status === status);
+  return {
+    paid: {
+      run: async (k) => {
+        const { workflowId } = await client.startTransfer({ ...base, orderId: k });
+        await until(workflowId, 'AWAITING_PAYMENT');
+        await webhook(workflowId, k, 150000);
+        await webhook(workflowId, k, 150000);
+        return workflowId;
+      },
+    },
+    'wrong-amount-marked-paid': {
+      run: async (k) => {
+        const { workflowId } = await client.startTransfer({ ...base, orderId: k });
+        await until(workflowId, 'AWAITING_PAYMENT');
+        await webhook(workflowId, k, 149000);
+        await until(workflowId, 'NEEDS_REVIEW');
+        await client.resolveTransferReview(workflowId, {
+          action: 'mark-paid',
+          operator: 'fixture',
+          note: 'customer topped up the difference',
+        });
+        return workflowId;
+      },
+    },
+    expired: {
+      run: async (k) => {
+        const handle = await workflows.start(TRANSFER_WORKFLOW_TYPE, {
+          workflowId: `transfer-${k}`,
+          taskQueue: 'paysaga',
+          args: [{ ...base, orderId: k, expirySeconds: 1 }],
+        });
+        return handle.workflowId;
+      },
+    },
+    refused: {
+      run: async (k) => (await client.startTransfer({ ...base, orderId: `${k}-refused` })).workflowId,
+    },
+  };
+}
+
+function payoutScenarios(client: PaysagaClient): Record<string, Scenario> {
+  const base = {
+    amount: 250000,
+    bankCode: 'PMTB',
+    accountNumber: '1234567890',
+    firstName: 'Siti',
+    lastName: 'Aminah',
+    pollSeconds: 1,
+  };
+  return {
+    'paid-out': { run: async (k) => (await client.startPayout({ ...base, orderId: k })).workflowId },
+    'unclear-confirmed': {
+      run: async (k) => (await client.startPayout({ ...base, orderId: `${k}-unclear` })).workflowId,
+    },
+    refused: {
+      run: async (k) => (await client.startPayout({ ...base, orderId: `${k}-refused` })).workflowId,
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const [saga, version] = process.argv.slice(2);
-  const sagas = { prakerja: prakerjaScenarios, 'klink-refund': klinkRefundScenarios, ppob: ppobScenarios };
+  const sagas = {
+    prakerja: prakerjaScenarios,
+    'klink-refund': klinkRefundScenarios,
+    ppob: ppobScenarios,
+    transfer: transferScenarios,
+    payout: payoutScenarios,
+  };
   if (!saga || !version || !(saga in sagas)) {
     console.error(`usage: record-histories.ts <${Object.keys(sagas).join(' | ')}> <version, e.g. v1>`);
     process.exit(2);

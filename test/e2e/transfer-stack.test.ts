@@ -95,7 +95,8 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
     });
   }
 
-  for (const method of ['klink-manual', 'alikassa'] as const) {
+  // GoPay's notification carries no amount (the QR fixes it), so it is not in this list.
+  for (const method of ['klink-va', 'klink-manual', 'klink-card', 'alikassa'] as const) {
     it(`${method}: paid a different amount: NEEDS_REVIEW, never a silent success`, async () => {
       const t = await start(method);
       await customerPays(method, t.orderId, 150_000 - 1);

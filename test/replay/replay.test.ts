@@ -27,6 +27,9 @@ const REQUIRED_ENDINGS: Record<string, string[]> = {
     'review-retried',
     'deadline-not-refunded',
   ],
+  ppob: ['succeeded', 'refunded', 'review-marked-failed', 'postpaid-paid', 'bill-declined'],
+  transfer: ['paid', 'wrong-amount-marked-paid', 'expired', 'refused'],
+  payout: ['paid-out', 'unclear-confirmed', 'refused'],
 };
 
 describe('replay of recorded saga histories', () => {
