@@ -359,17 +359,15 @@ function transferScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
     productCode: 'BCAATM',
   };
   const webhook = (id: string, orderId: string, amount: number) =>
-    workflows
-      .getHandle(id)
-      .signal(transferWebhookSignal, {
-        provider: 'klink',
-        orderId,
-        reference: `rq-${orderId}`,
-        status: 'success',
-        success: true,
-        amount,
-        receivedAt: '2026-11-23T10:00:00.000Z',
-      });
+    workflows.getHandle(id).signal(transferWebhookSignal, {
+      provider: 'klink',
+      orderId,
+      reference: `rq-${orderId}`,
+      status: 'success',
+      success: true,
+      amount,
+      receivedAt: '2026-11-23T10:00:00.000Z',
+    });
   const until = (id: string, status: string) =>
     waitFor(async () => (await client.status<TransferView>(id)).status === status);
   return {

@@ -62,6 +62,27 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** `count` distinct free ports: every listener stays open until all are chosen. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolveServer, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolveServer(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const address = s.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  });
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -83,11 +104,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const namespace = opts.namespace ?? 'paysaga';
   const taskQueue = opts.taskQueue ?? 'paysaga';
   const log: LogSink = opts.log ?? fileAndConsoleLog(join(dataDir, 'logs'));
+  // All ports chosen at once (held open together, so no two are the same), including the dev
+  // server's HTTP and metrics ports: left to itself it picks random free ones at start, which
+  // could be the very port reserved here for the sandbox or the gateway.
+  const [temporalPort, uiPort, gatewayPort, sandboxPort, httpPort, metricsPort] = await freePorts(6);
   const ports = {
-    temporal: opts.ports?.temporal ?? (await freePort()),
-    ui: opts.ports?.ui ?? (await freePort()),
-    gateway: opts.ports?.gateway ?? (await freePort()),
-    sandbox: opts.ports?.sandbox ?? (await freePort()),
+    temporal: opts.ports?.temporal ?? temporalPort!,
+    ui: opts.ports?.ui ?? uiPort!,
+    gateway: opts.ports?.gateway ?? gatewayPort!,
+    sandbox: opts.ports?.sandbox ?? sandboxPort!,
   };
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PAYSAGA_DATA_DIR: dataDir };
@@ -111,6 +136,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         '127.0.0.1',
         '--port',
         String(ports.temporal),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
         '--namespace',
         namespace,
         '--db-filename',
