@@ -25,7 +25,7 @@ import {
   type PayoutView,
   type PayoutWorkflowInput,
 } from './payout-definitions';
-import { recordStatus, tagPayment } from './saga-status';
+import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
 
 // A create is tried once per attempt the activity itself allows (never-delivered failures only).
 const { alikassaCreatePayout } = proxyActivities<AliKassaActivities>({
@@ -81,13 +81,7 @@ export async function alikassaPayoutWorkflow(input: PayoutWorkflowInput): Promis
     },
     {
       validator: (arg) => {
-        if (view.status !== 'NEEDS_REVIEW')
-          throw new Error(`payout ${view.workflowId} is ${view.status}, not in review`);
-        if (!view.review?.actions.includes(arg?.action))
-          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
-        if (typeof arg.operator !== 'string' || !arg.operator.trim()) throw new Error('operator is required');
-        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
-          throw new Error('a note (what was checked) is required');
+        validateReviewResolution('payout', view, arg);
       },
     },
   );

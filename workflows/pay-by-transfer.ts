@@ -23,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { AliKassaActivities } from '../activities/alikassa';
 import type { TransferActivities } from '../activities/transfer';
-import { recordStatus, tagPayment } from './saga-status';
+import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
 import {
   resolveTransferReviewUpdate,
   transferStatusQuery,
@@ -96,13 +96,7 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     },
     {
       validator: (arg) => {
-        if (view.status !== 'NEEDS_REVIEW')
-          throw new Error(`payment ${view.workflowId} is ${view.status}, not in review`);
-        if (!view.review?.actions.includes(arg?.action))
-          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
-        if (typeof arg.operator !== 'string' || !arg.operator.trim()) throw new Error('operator is required');
-        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
-          throw new Error('a note (what was checked) is required');
+        validateReviewResolution('payment', view, arg);
       },
     },
   );

@@ -39,7 +39,7 @@ import {
   type PpobStatus,
   type ResolvePpobReviewInput,
 } from './ppob-definitions';
-import { recordStatus, tagPayment } from './saga-status';
+import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
 import { SA_PROVIDER_REF } from './search-attributes';
 
 // Re-sending a refid is safe by the provider's own rule, so an unclear submit is retried as it was.
@@ -126,13 +126,7 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     },
     {
       validator: (arg) => {
-        if (view.status !== 'NEEDS_REVIEW')
-          throw new Error(`purchase ${view.workflowId} is ${view.status}, not in review`);
-        if (!view.review?.actions.includes(arg?.action))
-          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
-        if (typeof arg.operator !== 'string' || !arg.operator.trim()) throw new Error('operator is required');
-        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
-          throw new Error('a note (what was checked) is required');
+        validateReviewResolution('purchase', view, arg);
         if (arg.action === 'mark-succeeded' && !arg.sn)
           throw new Error('mark-succeeded needs the sn the provider confirmed');
       },

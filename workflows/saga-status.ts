@@ -40,3 +40,22 @@ export function recordStatus<S extends string>(
     { key: SA_NEEDS_REVIEW, value: needsReview },
   ]);
 }
+
+/**
+ * The validator every saga's "resolve review" Update shares: the saga must be in NEEDS_REVIEW,
+ * the action one it offers, and the operator must say who they are and what they checked.
+ * Runs before the Update is accepted, so a refused resolution never reaches history.
+ */
+export function validateReviewResolution(
+  what: string,
+  view: { workflowId: string; status: string; review?: { actions: readonly string[] } },
+  arg: { action?: unknown; operator?: unknown; note?: unknown } | undefined,
+): void {
+  if (view.status !== 'NEEDS_REVIEW')
+    throw new Error(`${what} ${view.workflowId} is ${view.status}, not in review`);
+  if (!view.review?.actions.includes(String(arg?.action)))
+    throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
+  if (typeof arg?.operator !== 'string' || !arg.operator.trim()) throw new Error('operator is required');
+  if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
+    throw new Error('a note (what was checked) is required');
+}
