@@ -114,6 +114,7 @@ export async function runDemo(t: DemoTargets, runId = Date.now().toString(36)): 
   const d = await newPayment(4, 50_000);
   if (t.klink) out.push(...(await refundDemo(t, t.klink, runId)));
   out.push(...(await ppobDemo(t, runId)));
+  out.push(...(await transferDemo(t, runId)));
 
   out.push({
     label: `waiting for OTP (try: ./bin/paysaga.js prakerja otp ${d.invoiceCode} ${d.otp})`,
@@ -204,4 +205,39 @@ async function ppobDemo(t: DemoTargets, runId: string): Promise<DemoPayment[]> {
     status: await waitForStatus(t.gatewayUrl, bill.workflowId, ['AWAITING_CONFIRMATION']),
   });
   return out;
+}
+
+/** Pay by transfer: a VA paid by the customer (K-Link's signed webhook), a manual transfer waiting. */
+async function transferDemo(t: DemoTargets, runId: string): Promise<DemoPayment[]> {
+  const customer = { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi@example.test' };
+  const paid = await call<{ workflowId: string }>('POST', `${t.gatewayUrl}/v1/transfers`, {
+    orderId: `DEMO-VA-${runId}`,
+    method: 'klink-va',
+    amount: 175_000,
+    customer,
+    bankCode: '014',
+    productCode: 'BCAATM',
+  });
+  await waitForStatus(t.gatewayUrl, paid.workflowId, ['AWAITING_PAYMENT']);
+  await call('POST', `${t.sandboxUrl}/_control/klink/customer-pays`, { order_id: `DEMO-VA-${runId}` });
+  const waiting = await call<{ workflowId: string }>('POST', `${t.gatewayUrl}/v1/transfers`, {
+    orderId: `DEMO-MANUAL-${runId}`,
+    method: 'klink-manual',
+    amount: 99_000,
+    customer,
+    bankCode: '008',
+    productCode: 'MANDIRIMANUAL',
+  });
+  return [
+    {
+      label: 'VA paid, confirmed by the signed K-Link webhook',
+      workflowId: paid.workflowId,
+      status: await waitForStatus(t.gatewayUrl, paid.workflowId, ['PAID']),
+    },
+    {
+      label: `manual transfer waiting (see the exact amount with kode_unik: ./bin/paysaga.js status ${waiting.workflowId})`,
+      workflowId: waiting.workflowId,
+      status: await waitForStatus(t.gatewayUrl, waiting.workflowId, ['AWAITING_PAYMENT']),
+    },
+  ];
 }

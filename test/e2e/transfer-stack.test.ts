@@ -149,6 +149,21 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
     }
   });
 
+  it('reordered webhooks: each is held until the next one, sent in reverse; every payment completes once', async () => {
+    await control('webhooks', { simulator: 'klink', mode: 'reorder' });
+    const payments = [await start('klink-va'), await start('klink-card')];
+    try {
+      await customerPays('klink-va', payments[0]!.orderId);
+      await customerPays('klink-card', payments[1]!.orderId);
+      await waitForStatus(payments[0]!.workflowId, 'PAID');
+    } finally {
+      // Leaving reorder mode releases the last held webhook.
+      await control('webhooks', { simulator: 'klink', mode: 'normal' });
+    }
+    await waitForStatus(payments[1]!.workflowId, 'PAID');
+    for (const p of payments) assert.equal((await view(p.workflowId)).webhooks.length, 1);
+  });
+
   it('Temporal stopped while a webhook arrives: 503, the simulator retries, the payment completes after', async () => {
     const t = await start('klink-va');
     await stack.stopTemporal();
