@@ -10,10 +10,16 @@ import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from
 import type { AliKassaClient } from '../providers/alikassa/client';
 import { AliKassaInputError } from '../providers/alikassa/catalog';
 import type { KLinkClient } from '../providers/klink/client';
+import type { MidtransActions, MidtransStatus } from '../providers/klink/midtrans-actions';
 import type { TransferInput, TransferInstructions } from '../workflows/transfer-definitions';
 
 export type TransferCreateOutcome =
-  | { outcome: 'created'; instructions: Omit<TransferInstructions, 'expiresAt'> }
+  | {
+      outcome: 'created';
+      instructions: Omit<TransferInstructions, 'expiresAt'>;
+      /** GoPay: Midtrans' get-status and cancel action URLs (for the engine, not the payer). */
+      actions?: { statusUrl?: string; cancelUrl?: string };
+    }
   | { outcome: 'refused'; code: string; message: string }
   /** The order exists at the provider (an earlier attempt created it) but its instructions are lost. */
   | { outcome: 'exists'; message: string };
@@ -21,6 +27,7 @@ export type TransferCreateOutcome =
 export function createTransferActivities(
   klink: KLinkClient | undefined,
   alikassa?: { client: AliKassaClient; notificationUrl?: string },
+  midtrans?: MidtransActions,
 ) {
   async function createAliKassa(input: TransferInput): Promise<TransferCreateOutcome> {
     if (!alikassa)
@@ -106,6 +113,7 @@ export function createTransferActivities(
               deeplinkUrl: charge.deeplink?.url,
               providerReference: charge.transactionId,
             },
+            actions: { statusUrl: charge.status?.url, cancelUrl: charge.cancel?.url },
           };
         }
         const res = await klink.payService(common);
@@ -150,6 +158,36 @@ export function createTransferActivities(
           throw ApplicationFailure.retryable(redactText(err.message), err.name);
         }
         throw err;
+      }
+    },
+
+    /** GoPay: Midtrans' status for the charge; 'unknown' when no server key is configured. */
+    async gopayStatus(input: { statusUrl: string }): Promise<MidtransStatus> {
+      if (!midtrans) return { state: 'unknown' };
+      try {
+        return await midtrans.status(input.statusUrl);
+      } catch (err) {
+        // A status read moves nothing: asked again by Temporal.
+        throw ApplicationFailure.retryable(
+          redactText(err instanceof Error ? err.message : String(err)),
+          'MidtransUnavailable',
+        );
+      }
+    },
+
+    /** GoPay at expiry: cancel the charge so a late payment cannot land; 'not-configured' without a server key. */
+    async gopayCancel(input: {
+      cancelUrl: string;
+    }): Promise<'cancelled' | 'already-paid' | 'not-configured'> {
+      if (!midtrans) return 'not-configured';
+      try {
+        return await midtrans.cancel(input.cancelUrl);
+      } catch (err) {
+        // Cancelling twice is harmless (a cancelled charge answers cancelled): retried.
+        throw ApplicationFailure.retryable(
+          redactText(err instanceof Error ? err.message : String(err)),
+          'MidtransUnavailable',
+        );
       }
     },
   };

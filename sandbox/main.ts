@@ -8,6 +8,10 @@
  *     defaults 'sandbox@k-link.test' / 'klink-sandbox-password'),
  *   SANDBOX_KLINK_PID_KEY (optional: K-Link's webhook signing key, "PID"; default
  *     'klink-sandbox-pid-key'),
+ *   SANDBOX_MIDTRANS_BASE_URL (optional: the sandbox's own address as clients reach it, e.g.
+ *     http://127.0.0.1:8090; GoPay actions then point at its /midtrans routes instead of
+ *     Midtrans' sandbox host), SANDBOX_MIDTRANS_SERVER_KEY (optional: the server key /midtrans
+ *     accepts; default 'SB-Mid-server-sandbox'),
  *   SANDBOX_PPOB_USERNAME, SANDBOX_PPOB_TOKEN (optional: the partner account the PPOB simulator
  *     accepts; defaults 'ppob-sandbox' / 'ppob-sandbox-token'),
  *   SANDBOX_PPOB_CALLBACK_URL (optional: where PPOB transaction reports go; none sent without it,
@@ -24,6 +28,7 @@
  */
 import { z } from 'zod';
 import { registerSecret } from '../common/redact';
+import { MIDTRANS_SANDBOX_SERVER_KEY } from './klink/catalog';
 import { KLINK_SANDBOX_DEFAULTS } from './klink/routes';
 import { ALIKASSA_SANDBOX_DEFAULTS } from './alikassa/routes';
 import { PPOB_SANDBOX_DEFAULTS } from './ppob/routes';
@@ -38,6 +43,8 @@ const Env = z.object({
   SANDBOX_KLINK_EMAIL: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.email),
   SANDBOX_KLINK_PASSWORD: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.password),
   SANDBOX_KLINK_PID_KEY: z.string().min(1).default(KLINK_SANDBOX_DEFAULTS.pidKey),
+  SANDBOX_MIDTRANS_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SANDBOX_MIDTRANS_SERVER_KEY: z.string().min(1).default(MIDTRANS_SANDBOX_SERVER_KEY),
   SANDBOX_PPOB_USERNAME: z.string().min(1).default(PPOB_SANDBOX_DEFAULTS.username),
   SANDBOX_PPOB_TOKEN: z.string().min(1).default(PPOB_SANDBOX_DEFAULTS.token),
   SANDBOX_PPOB_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -75,6 +82,8 @@ async function main(): Promise<void> {
   registerSecret(env.SANDBOX_KLINK_EMAIL);
   registerSecret(env.SANDBOX_KLINK_PASSWORD);
   registerSecret(env.SANDBOX_KLINK_PID_KEY);
+  // The Midtrans server key opens the GoPay status and cancel actions.
+  registerSecret(env.SANDBOX_MIDTRANS_SERVER_KEY);
   // The PPOB partner account: the token signs every request, the username names the account.
   registerSecret(env.SANDBOX_PPOB_USERNAME);
   registerSecret(env.SANDBOX_PPOB_TOKEN);
@@ -97,6 +106,8 @@ async function main(): Promise<void> {
       email: env.SANDBOX_KLINK_EMAIL,
       password: env.SANDBOX_KLINK_PASSWORD,
       pidKey: env.SANDBOX_KLINK_PID_KEY,
+      midtransBaseUrl: env.SANDBOX_MIDTRANS_BASE_URL,
+      midtransServerKey: env.SANDBOX_MIDTRANS_SERVER_KEY,
     },
     ppob: {
       username: env.SANDBOX_PPOB_USERNAME,

@@ -1,13 +1,15 @@
 /**
  * The provider sandbox: one Fastify server hosting every simulator under its own prefix
- * (/prakerja, /klink, /ppob, /merchant, /alikassa), the control API (/_control) and /healthz. End-to-end tests and the
+ * (/prakerja, /klink, /midtrans, /ppob, /merchant, /alikassa), the control API (/_control) and /healthz. End-to-end tests and the
  * demo point the engine's provider base URLs here.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../common/logger';
 import { controlErrorHandler, controlRoutes } from './control-routes';
 import { FaultRegistry } from './faults';
+import { MIDTRANS_SANDBOX_SERVER_KEY } from './klink/catalog';
 import { klinkControlRoutes } from './klink/control';
+import { midtransRoutes } from './klink/midtrans';
 import { KLINK_SANDBOX_DEFAULTS, klinkRoutes } from './klink/routes';
 import { KLinkState } from './klink/state';
 import { MerchantState, merchantControlRoutes, merchantRoutes } from './merchant/routes';
@@ -47,6 +49,14 @@ export interface SandboxOptions {
     password?: string;
     /** "PID": the key of the x-servicepayment webhook signature (webhooks come with a later issue). */
     pidKey?: string;
+    /**
+     * The sandbox's own address as clients reach it (e.g. http://127.0.0.1:8090): GoPay actions'
+     * qr-code, get-status and cancel URLs then point at its /midtrans routes. Unset: Midtrans'
+     * sandbox host (MIDTRANS_API), unreachable from a closed network.
+     */
+    midtransBaseUrl?: string;
+    /** The server key /midtrans accepts (HTTP Basic username); default MIDTRANS_SANDBOX_SERVER_KEY. */
+    midtransServerKey?: string;
   };
   /** The PPOB aggregator's partner account and report URL; each defaults to PPOB_SANDBOX_DEFAULTS. */
   ppob?: {
@@ -196,6 +206,12 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
     email: opts.klink?.email ?? KLINK_SANDBOX_DEFAULTS.email,
     password: opts.klink?.password ?? KLINK_SANDBOX_DEFAULTS.password,
     now,
+    midtransBaseUrl: opts.klink?.midtransBaseUrl,
+  });
+  await app.register(midtransRoutes, {
+    prefix: '/midtrans',
+    state: klink,
+    serverKey: opts.klink?.midtransServerKey ?? MIDTRANS_SANDBOX_SERVER_KEY,
   });
   await app.register(ppobRoutes, {
     prefix: '/ppob',

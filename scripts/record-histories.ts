@@ -91,7 +91,25 @@ const activities = {
   async transferCreate(input: { orderId: string; amount: number }): Promise<TransferCreateOutcome> {
     if (input.orderId.endsWith('-refused'))
       return { outcome: 'refused', code: 'BANK_CODE_INVALID', message: 'bank_code tidak sesuai' };
+    if (input.orderId.includes('gopay')) {
+      return {
+        outcome: 'created',
+        instructions: { amountToPay: input.amount, qrUrl: 'http://sandbox/qr', deeplinkUrl: 'gojek://x' },
+        actions: {
+          statusUrl: `http://sandbox/midtrans/v2/${input.orderId}/status`,
+          cancelUrl: `http://sandbox/midtrans/v2/${input.orderId}/cancel`,
+        },
+      };
+    }
     return { outcome: 'created', instructions: { amountToPay: input.amount, vaNumber: '8620910000000058' } };
+  },
+  async gopayStatus(input: { statusUrl: string }) {
+    return input.statusUrl.includes('paid-by-status')
+      ? { state: 'paid' as const, transactionStatus: 'settlement', grossAmount: 150000 }
+      : { state: 'pending' as const };
+  },
+  async gopayCancel(): Promise<'cancelled'> {
+    return 'cancelled';
   },
   async alikassaPaymentStatus(): Promise<AliKassaStatus> {
     return { found: true, state: 'pending', status: 'wait', amount: 150000, id: '1' };
@@ -406,6 +424,38 @@ function transferScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
     },
     refused: {
       run: async (k) => (await client.startTransfer({ ...base, orderId: `${k}-refused` })).workflowId,
+    },
+    // v2 (patch gopay-midtrans-actions): GoPay polled through Midtrans and cancelled at expiry.
+    'gopay-paid-by-status': {
+      run: async (k) =>
+        (
+          await client.startTransfer({
+            ...base,
+            method: 'klink-gopay',
+            bankCode: 'gopay',
+            productCode: 'e_money',
+            orderId: `${k}-gopay`,
+          })
+        ).workflowId,
+    },
+    'gopay-expired-cancelled': {
+      run: async (k) => {
+        const handle = await workflows.start(TRANSFER_WORKFLOW_TYPE, {
+          workflowId: `transfer-${k}-gopay`,
+          taskQueue: 'paysaga',
+          args: [
+            {
+              ...base,
+              method: 'klink-gopay',
+              bankCode: 'gopay',
+              productCode: 'e_money',
+              orderId: `${k}-gopay`,
+              expirySeconds: 2,
+            },
+          ],
+        });
+        return handle.workflowId;
+      },
     },
   };
 }

@@ -210,6 +210,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let klink = opts.klink;
     let sandboxKLinkLogin: { email: string; password: string } | undefined;
     let klinkWebhookKey: string | undefined = baseEnv.KLINK_WEBHOOK_KEY;
+    let midtransServerKey: string | undefined = baseEnv.MIDTRANS_SERVER_KEY;
     let ppob = opts.ppob;
     // The unsigned PPOB callback is protected by a secret in its URL (see gateway/ppob-callback.ts).
     const ppobCallbackSecret = baseEnv.PPOB_CALLBACK_SECRET ?? randomBytes(18).toString('hex');
@@ -232,6 +233,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         password: randomBytes(18).toString('hex'),
       };
       const klinkPidKey = randomBytes(16).toString('hex');
+      if (!opts.klink) midtransServerKey = `SB-Mid-server-${randomBytes(12).toString('hex')}`;
       if (!opts.klink) klinkWebhookKey = klinkPidKey;
       const passphrase = randomBytes(12).toString('hex');
       const merchant = generateKeyPairSync('rsa', {
@@ -286,6 +288,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             SANDBOX_PPOB_TOKEN: sandboxPpob.token,
             SANDBOX_PPOB_CALLBACK_URL: ppobCallbackUrl,
             SANDBOX_WEBHOOK_BASE_URL: gatewayUrl,
+            // GoPay's Midtrans actions served by the sandbox itself, with its own server key.
+            SANDBOX_MIDTRANS_BASE_URL: sandboxUrl,
+            SANDBOX_MIDTRANS_SERVER_KEY: midtransServerKey,
             ...aliKassaEnv.sandbox,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
@@ -314,6 +319,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         PPOB_USERNAME: ppob.username,
         PPOB_TOKEN: ppob.token,
         ...aliKassaEnv?.worker,
+        ...(midtransServerKey ? { MIDTRANS_SERVER_KEY: midtransServerKey } : {}),
         ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
       },
       readyPattern: /worker running/,

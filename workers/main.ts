@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
 import { createKLinkClient } from '../providers/klink/client';
+import { createMidtransActions } from '../providers/klink/midtrans-actions';
 import { createPpobClient } from '../providers/ppob/client';
 import { createAliKassaClient } from '../providers/alikassa/client';
 import { loadAliKassaKey } from '../providers/alikassa/signature';
@@ -34,6 +35,7 @@ const workerEnv = {
   PPOB_TOKEN: z.string().optional(),
   PPOB_TIMEZONE: z.string().default('Asia/Jakarta'),
   PPOB_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  MIDTRANS_SERVER_KEY: z.string().min(8).optional(),
   ALIKASSA_BASE_URL: z.url().optional(),
   ALIKASSA_ACCOUNT: z.string().optional(),
   ALIKASSA_PRIVATE_KEY: z.string().optional(),
@@ -118,6 +120,9 @@ async function main(): Promise<void> {
           timeZone: env.PPOB_TIMEZONE,
           timeoutMs: env.PPOB_TIMEOUT_MS,
         })
+      : undefined,
+    midtrans: env.MIDTRANS_SERVER_KEY
+      ? createMidtransActions({ serverKey: env.MIDTRANS_SERVER_KEY, timeoutMs: env.KLINK_TIMEOUT_MS })
       : undefined,
     alikassa: env.ALIKASSA_BASE_URL
       ? {

@@ -10,6 +10,7 @@ import { createPpobActivities, unconfiguredPpobActivities } from '../activities/
 import { createTransferActivities } from '../activities/transfer';
 import { createAliKassaActivities } from '../activities/alikassa';
 import type { AliKassaClient } from '../providers/alikassa/client';
+import type { MidtransActions } from '../providers/klink/midtrans-actions';
 import { createPrakerjaActivities } from '../activities/prakerja';
 import type { PpobClient } from '../providers/ppob/client';
 import type { KLinkClient } from '../providers/klink/client';
@@ -28,6 +29,8 @@ export interface PaysagaWorkerDeps {
   klink?: KLinkClient;
   /** Absent when the worker has no PPOB credentials: its activities then fail clearly. */
   ppob?: PpobClient;
+  /** Midtrans' GoPay actions (status, cancel); absent without MIDTRANS_SERVER_KEY. */
+  midtrans?: MidtransActions;
   /** Absent when the worker has no AliKassa credentials. */
   alikassa?: { client: AliKassaClient; notificationBaseUrl?: string };
   /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
@@ -55,6 +58,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
           client: deps.alikassa.client,
           notificationUrl: notificationUrl(deps.alikassa.notificationBaseUrl, 'payment'),
         },
+        deps.midtrans,
       ),
       ...createAliKassaActivities(deps.alikassa?.client, {
         payoutNotificationUrl: notificationUrl(deps.alikassa?.notificationBaseUrl, 'payout'),

@@ -17,6 +17,7 @@ import {
   ActivityFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -46,6 +47,17 @@ const { transferCreate } = proxyActivities<TransferActivities>({
 });
 // Status reads move nothing: retried patiently.
 const { alikassaPaymentStatus } = proxyActivities<AliKassaActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+/** The patch that added GoPay polling and cancel-at-expiry (see the wait loop). */
+const GOPAY_ACTIONS_PATCH = 'gopay-midtrans-actions';
+const { gopayStatus, gopayCancel } = proxyActivities<TransferActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -176,6 +188,51 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     return false;
   }
 
+  /** GoPay (v2): Midtrans' own status; a settled charge is treated like a notification. */
+  async function pollGopay(statusUrl: string): Promise<void> {
+    const s = await gopayStatus({ statusUrl });
+    if (s.state === 'paid') {
+      pending.push({
+        provider: 'klink',
+        orderId: input.orderId,
+        reference: `midtrans-status-${input.orderId}`,
+        status: s.transactionStatus ?? 'settlement',
+        success: true,
+        amount: s.grossAmount,
+        receivedAt: new Date(Date.now()).toISOString(),
+      });
+    }
+  }
+
+  /**
+   * GoPay (v2) at expiry: cancel the charge, so a payment cannot land after the order expired.
+   * Returns true when Midtrans says the customer paid after all (the saga then settles it).
+   */
+  async function cancelGopay(cancelUrl: string, statusUrl?: string): Promise<boolean> {
+    const outcome = await gopayCancel({ cancelUrl });
+    if (outcome === 'cancelled') {
+      setStatus('EXPIRED', `not paid before ${expiresAt}; the GoPay charge was cancelled at Midtrans`);
+      return false;
+    }
+    if (outcome === 'not-configured') {
+      note(
+        'no MIDTRANS_SERVER_KEY: the GoPay charge was not cancelled at Midtrans (it expires there by itself)',
+      );
+      return false;
+    }
+    note('Midtrans refused the cancel: the customer has paid; confirming by its status');
+    if (statusUrl) await pollGopay(statusUrl);
+    if (pending.length === 0) {
+      setStatus(
+        'NEEDS_REVIEW',
+        'Midtrans says the GoPay charge is paid, but neither its status nor a webhook confirmed the amount',
+        ['mark-paid', 'mark-not-paid'],
+      );
+      return false;
+    }
+    return true;
+  }
+
   /** AliKassa only: ask its status; a payment it reports is treated like a notification. */
   async function pollAliKassa(): Promise<'pending' | 'cancelled'> {
     const s = await alikassaPaymentStatus({ orderId: input.orderId });
@@ -195,25 +252,40 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
 
   if (view.status === 'AWAITING_PAYMENT') {
     const deadline = Date.now() + expiryMs;
+    // v2: GoPay charges are also polled through Midtrans' get-status action and cancelled at
+    // expiry. Executions started before this change keep the v1 behaviour (webhook only), so
+    // their histories replay unchanged.
+    const gopayActions =
+      input.method === 'klink-gopay' && created?.outcome === 'created' && patched(GOPAY_ACTIONS_PATCH)
+        ? created.actions
+        : undefined;
+    const polls = input.method === 'alikassa' || gopayActions?.statusUrl !== undefined;
     let pollMs = ALIKASSA_FIRST_POLL_MS;
     while (!(await settle())) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        setStatus(
-          'EXPIRED',
-          `not paid before ${expiresAt}; a later payment is kept for an operator by the gateway`,
-        );
+        if (gopayActions?.cancelUrl && (await cancelGopay(gopayActions.cancelUrl, gopayActions.statusUrl)))
+          continue;
+        if (view.status === 'AWAITING_PAYMENT') {
+          setStatus(
+            'EXPIRED',
+            `not paid before ${expiresAt}; a later payment is kept for an operator by the gateway`,
+          );
+        }
         break;
       }
-      const wait = input.method === 'alikassa' ? Math.min(pollMs, remaining) : remaining;
+      const wait = polls ? Math.min(pollMs, remaining) : remaining;
       if (await condition(() => pending.length > 0, wait)) continue;
-      if (input.method === 'alikassa' && Date.now() < deadline) {
+      if (Date.now() >= deadline) continue;
+      if (input.method === 'alikassa') {
         if ((await pollAliKassa()) === 'cancelled') {
           setStatus('EXPIRED', 'AliKassa reports the payment cancelled or failed; nothing was paid');
           break;
         }
-        pollMs = Math.min(pollMs * 2, 300_000);
+      } else if (gopayActions?.statusUrl) {
+        await pollGopay(gopayActions.statusUrl);
       }
+      pollMs = Math.min(pollMs * 2, 300_000);
     }
   }
 

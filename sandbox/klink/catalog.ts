@@ -195,3 +195,8 @@ export type MidtransFailureCode = (typeof MIDTRANS_FAILURE_CODES)[number];
 /** Midtrans' sandbox host: the actions' URLs have the document's shape but never point at production. */
 export const MIDTRANS_API = 'https://api.sandbox.veritrans.co.id';
 export const MIDTRANS_MERCHANT_ID = 'G000000000';
+/**
+ * The server key the sandbox's own Midtrans routes (/midtrans) accept when none is configured
+ * (SANDBOX_MIDTRANS_SERVER_KEY unset): it opens only this sandbox.
+ */
+export const MIDTRANS_SANDBOX_SERVER_KEY = 'SB-Mid-server-sandbox';

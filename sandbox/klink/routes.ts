@@ -84,12 +84,21 @@ export interface KLinkRoutesOptions {
   email: string;
   password: string;
   now: () => number;
+  /**
+   * Where the GoPay actions' qr-code, get-status and cancel URLs point: `${midtransBaseUrl}/midtrans/v2/...`
+   * (the sandbox's own Midtrans routes). Unset: Midtrans' sandbox host, MIDTRANS_API.
+   */
+  midtransBaseUrl?: string;
 }
 
 type Run<S extends z.ZodType> = (body: z.output<S>, request: FastifyRequest) => SimulatedResponse;
 
 export const klinkRoutes: FastifyPluginAsync<KLinkRoutesOptions> = async (app, opts) => {
   const { state, faults } = opts;
+  const midtransApi =
+    opts.midtransBaseUrl === undefined
+      ? MIDTRANS_API
+      : `${opts.midtransBaseUrl.replace(/\/+$/, '')}/midtrans`;
   faults.declareRoutes(...KLINK_ENDPOINTS.map(klinkFaultRoute));
 
   const serve = (endpoint: KLinkEndpoint, exchange: (request: FastifyRequest) => SimulatedExchange) => {
@@ -362,7 +371,7 @@ export const klinkRoutes: FastifyPluginAsync<KLinkRoutesOptions> = async (app, o
         status: 'success',
         message: MSG.paymentRequested,
         data_input: dataInput,
-        data: midtransData(order, dataInput),
+        data: midtransData(order, dataInput, midtransApi),
       });
     }),
   );
@@ -474,7 +483,11 @@ function midtransStatus(code: MidtransStatusCode, body: OrderKeys): Record<strin
 }
 
 /** The document's success data: a GoPay transaction waiting for payment, with its four actions. */
-function midtransData(order: ServiceOrder, input: Record<string, string>): Record<string, unknown> {
+function midtransData(
+  order: ServiceOrder,
+  input: Record<string, string>,
+  api: string,
+): Record<string, unknown> {
   const id = order.transaction_id!;
   const callback = encodeURIComponent(`someapps://callback?order_id=${order.order_id}`);
   return {
@@ -484,14 +497,14 @@ function midtransData(order: ServiceOrder, input: Record<string, string>): Recor
     gross_amount: rupiahDecimal(order.total_bayar),
     transaction_time: wibDateTime(order.created_at),
     actions: [
-      { url: `${MIDTRANS_API}/v2/gopay/${id}/qr-code`, name: 'generate-qr-code', method: 'GET' },
+      { url: `${api}/v2/gopay/${id}/qr-code`, name: 'generate-qr-code', method: 'GET' },
       {
         url: `gojek://gopay/merchanttransfer?tref=${order.kd_ref}&amount=${order.total_bayar}&activity=GP:RR&callback_url=${callback}`,
         name: 'deeplink-redirect',
         method: 'GET',
       },
-      { url: `${MIDTRANS_API}/v2/${id}/status`, name: 'get-status', method: 'GET' },
-      { url: `${MIDTRANS_API}/v2/${id}/cancel`, name: 'cancel', method: 'POST' },
+      { url: `${api}/v2/${id}/status`, name: 'get-status', method: 'GET' },
+      { url: `${api}/v2/${id}/cancel`, name: 'cancel', method: 'POST' },
     ],
     currency: 'IDR',
     payment_type: 'gopay',

@@ -42,8 +42,11 @@ const ServiceOrder = z.object({
   norek: z.string().nullable(),
   /** Midtrans' transaction id (midtrans orders only). */
   transaction_id: z.string().nullable(),
-  /** 'pending' until a settlement (a later issue) changes it. */
-  status: z.enum(['pending', 'settled', 'failed']),
+  /**
+   * 'pending' until the customer pays ('settled'); a GoPay order may instead be cancelled through
+   * Midtrans' cancel action ('cancelled'), after which money can still arrive late.
+   */
+  status: z.enum(['pending', 'settled', 'failed', 'cancelled']),
   created_at: z.number(),
   /**
    * The customer's payment (control customer-pays): what was paid, which may differ from
@@ -54,6 +57,8 @@ const ServiceOrder = z.object({
     .object({ amount: z.number().int(), at: z.number(), id_trans: z.number().int(), late: z.boolean() })
     .nullable()
     .optional(),
+  /** When Midtrans' cancel action cancelled the order (GoPay only); kept if money arrives later. */
+  cancelled_at: z.number().nullable().optional(),
 });
 export type ServiceOrder = z.infer<typeof ServiceOrder>;
 
@@ -146,6 +151,25 @@ export class ServiceOrders {
     order.paid = { ...paid };
     this.onChange();
     return structuredClone(order);
+  }
+
+  /** Midtrans' cancel of a pending GoPay order. The caller checked it exists and is pending. */
+  markCancelled(orderId: string): ServiceOrder {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`no service order ${orderId}`);
+    order.status = 'cancelled';
+    order.cancelled_at = this.now();
+    this.onChange();
+    return structuredClone(order);
+  }
+
+  /** The GoPay order Midtrans knows by this transaction_id. */
+  byTransactionId(transactionId: string): ServiceOrder | undefined {
+    for (const order of this.orders.values()) {
+      if (order.variant === 'midtrans' && order.transaction_id === transactionId)
+        return structuredClone(order);
+    }
+    return undefined;
   }
 
   list(orderId?: string): ServiceOrder[] {

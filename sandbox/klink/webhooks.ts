@@ -67,13 +67,22 @@ export class KLinkWebhooks {
 
   /**
    * The customer pays an order (default: exactly what it asked): the money is booked, the order
-   * settled and the webhook sent. A customer pays once: a second call is refused (409).
+   * settled and the webhook sent. A customer pays once: a second call is refused (409), and so is
+   * paying a cancelled GoPay order unless `late` (money arriving after the cancellation).
    */
   customerPays(orderId: string, amount: number | undefined, late: boolean): CustomerPaysOutcome {
     const order = this.opts.state.orders.get(orderId);
     if (!order) return { ok: false, status: 404, message: `no pay_service order '${orderId}'` };
-    if (order.paid || order.status !== 'pending') {
+    if (order.paid || (order.status !== 'pending' && order.status !== 'cancelled')) {
       return { ok: false, status: 409, message: `order '${orderId}' is already paid` };
+    }
+    // A cancelled GoPay charge takes no payment, unless the test says the money came anyway.
+    if (order.status === 'cancelled' && !late) {
+      return {
+        ok: false,
+        status: 409,
+        message: `order '${orderId}' is cancelled (send late: true for money arriving after cancellation)`,
+      };
     }
     const paid = amount ?? order.total_bayar;
     const { order: settled, entry } = this.opts.state.settleServiceOrder(orderId, paid, late);

@@ -58,11 +58,15 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
     await waitForStatus(res.body.workflowId, 'AWAITING_PAYMENT', 30_000);
     return { orderId, workflowId: res.body.workflowId as string };
   }
-  /** The customer pays at the provider; the simulator then sends its signed webhook. */
-  const customerPays = (method: Method, orderId: string, amount?: number) =>
+  /** The customer pays at the provider; the simulator then sends its signed webhook. `late`: after the charge was cancelled. */
+  const customerPays = (method: Method, orderId: string, amount?: number, late = false) =>
     method === 'alikassa'
-      ? control('alikassa/pay', { order_id: orderId, ...(amount === undefined ? {} : { amount }) })
-      : control('klink/customer-pays', { order_id: orderId, ...(amount === undefined ? {} : { amount }) });
+      ? control('alikassa/pay', { order_id: orderId, late, ...(amount === undefined ? {} : { amount }) })
+      : control('klink/customer-pays', {
+          order_id: orderId,
+          late,
+          ...(amount === undefined ? {} : { amount }),
+        });
 
   for (const method of Object.keys(METHOD_FIELDS) as Method[]) {
     it(`${method}: instructions shown, paid by webhook`, async () => {
@@ -83,7 +87,10 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
     it(`${method}: expired, then paid late: kept for an operator with the money recorded`, async () => {
       const t = await start(method, { expirySeconds: 10 });
       await waitForStatus(t.workflowId, 'EXPIRED', 30_000);
-      await customerPays(method, t.orderId);
+      if (method === 'klink-gopay')
+        assert.match((await view(t.workflowId)).timeline.at(-1).note, /cancelled at Midtrans/);
+      const late = await customerPays(method, t.orderId, undefined, true);
+      assert.ok(late.status < 300, JSON.stringify(late.body));
       const key = method === 'alikassa' ? `unmatched-alikassa-${t.orderId}` : `unmatched-klink-${t.orderId}`;
       await waitUntil(
         async () => (await view(key)).status === 'NEEDS_REVIEW',
@@ -104,6 +111,14 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
       assert.match((await view(t.workflowId)).review.reason, /expected exactly/);
     });
   }
+
+  it('klink-gopay: the webhook lost, the payment is found through Midtrans get-status', async () => {
+    const t = await start('klink-gopay');
+    await control('webhooks', { simulator: 'klink', mode: 'drop', orderId: t.orderId });
+    await customerPays('klink-gopay', t.orderId);
+    await waitForStatus(t.workflowId, 'PAID', 60_000);
+    assert.match((await view(t.workflowId)).paidReference, /^midtrans-status-/);
+  });
 
   it('a webhook storm: every webhook 3 times and reordered, plus forged ones; each payment completes once', async () => {
     const before = (await http('GET', `${stack.gatewayUrl}/metrics/webhooks`)).body;

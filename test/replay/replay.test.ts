@@ -28,7 +28,14 @@ const REQUIRED_ENDINGS: Record<string, string[]> = {
     'deadline-not-refunded',
   ],
   ppob: ['succeeded', 'refunded', 'review-marked-failed', 'postpaid-paid', 'bill-declined'],
-  transfer: ['paid', 'wrong-amount-marked-paid', 'expired', 'refused'],
+  transfer: [
+    'paid',
+    'wrong-amount-marked-paid',
+    'expired',
+    'refused',
+    'gopay-paid-by-status',
+    'gopay-expired-cancelled',
+  ],
   payout: ['paid-out', 'unclear-confirmed', 'refused'],
 };
 

@@ -1204,6 +1204,163 @@ describe('klink simulator', () => {
   });
 });
 
+describe('klink GoPay actions against the sandbox (/midtrans)', () => {
+  const SERVER_KEY = 'SB-Mid-server-test-key';
+  const MIDTRANS_BASE = 'http://midtrans-host.test:8090/';
+  let sb: Sandbox;
+
+  before(async () => {
+    sb = await startSandbox({
+      klink: {
+        email: EMAIL,
+        password: PASSWORD,
+        pidKey: 'pid-key-for-tests',
+        midtransBaseUrl: MIDTRANS_BASE,
+        midtransServerKey: SERVER_KEY,
+      },
+    });
+  });
+  after(async () => {
+    await sb.app.close();
+  });
+  beforeEach(async () => {
+    assert.equal((await control(sb, 'POST', '/reset', {})).status, 200);
+    session = await login(sb);
+  });
+
+  const basic = (key: string, password = '') =>
+    `Basic ${Buffer.from(`${key}:${password}`).toString('base64')}`;
+
+  /** A GoPay order (gross 2000.00) and its actions by name. */
+  async function gopay(
+    orderId: string,
+  ): Promise<{ id: string; actions: Record<string, { url: string; method: string }> }> {
+    const res = await call(sb, P.payServiceMidtrans, serviceBody(orderId, 'gopay', 'e_money'));
+    assert.equal(res.json.data?.status_code, '201', JSON.stringify(res.json));
+    const actions = Object.fromEntries(
+      (res.json.data.actions as Array<{ name: string; url: string; method: string }>).map((a) => [a.name, a]),
+    );
+    return { id: res.json.data.transaction_id as string, actions };
+  }
+
+  /** Calls an action URL on this sandbox (its host is the configured one, not the test's port). */
+  async function action(
+    a: { url: string; method: string },
+    authorization: string | null = basic(SERVER_KEY),
+  ): Promise<JsonResponse> {
+    const url = new URL(a.url);
+    const headers: Record<string, string> = {};
+    if (authorization !== null) headers.authorization = authorization;
+    if (a.method === 'POST') headers['content-type'] = 'application/json';
+    const res = await fetch(`${sb.base}${url.pathname}`, {
+      method: a.method,
+      headers,
+      body: a.method === 'POST' ? '{}' : undefined,
+    });
+    return { status: res.status, json: await res.json() };
+  }
+
+  it('points the actions at midtransBaseUrl/midtrans; status goes pending -> settlement after customer-pays', async () => {
+    const { id, actions } = await gopay('GA-1');
+    assert.equal(
+      actions['generate-qr-code']!.url,
+      `http://midtrans-host.test:8090/midtrans/v2/gopay/${id}/qr-code`,
+    );
+    assert.match(actions['deeplink-redirect']!.url, /^gojek:\/\/gopay\/merchanttransfer\?/);
+    assert.deepEqual(actions['get-status'], {
+      url: `http://midtrans-host.test:8090/midtrans/v2/${id}/status`,
+      name: 'get-status',
+      method: 'GET',
+    });
+    assert.deepEqual(actions.cancel, {
+      url: `http://midtrans-host.test:8090/midtrans/v2/${id}/cancel`,
+      name: 'cancel',
+      method: 'POST',
+    });
+
+    const pending = await action(actions['get-status']!);
+    assert.equal(pending.status, 200);
+    assert.equal(pending.json.status_code, '201');
+    assert.equal(pending.json.transaction_status, 'pending');
+    assert.equal(pending.json.transaction_id, id);
+    assert.equal(pending.json.order_id, 'GA-1');
+    assert.equal(pending.json.gross_amount, '2000.00');
+    assert.equal(pending.json.payment_type, 'gopay');
+
+    assert.equal((await control(sb, 'POST', '/klink/customer-pays', { order_id: 'GA-1' })).status, 201);
+    const settled = await action(actions['get-status']!);
+    assert.equal(settled.status, 200);
+    assert.equal(settled.json.status_code, '200');
+    assert.equal(settled.json.transaction_status, 'settlement');
+  });
+
+  it('cancel of a pending charge cancels the order (and again answers the same); after payment it is 412', async () => {
+    const { id, actions } = await gopay('GA-2');
+    const cancelled = await action(actions.cancel!);
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.json));
+    assert.equal(cancelled.json.status_code, '200');
+    assert.equal(cancelled.json.transaction_status, 'cancel');
+    assert.equal(cancelled.json.transaction_id, id);
+    assert.equal(cancelled.json.order_id, 'GA-2');
+    const again = await action(actions.cancel!);
+    assert.deepEqual([again.status, again.json.transaction_status], [200, 'cancel']);
+    const status = await action(actions['get-status']!);
+    assert.deepEqual([status.json.status_code, status.json.transaction_status], ['200', 'cancel']);
+    const [order] = (await control(sb, 'GET', '/klink/orders?order_id=GA-2')).json;
+    assert.equal(order.status, 'cancelled');
+
+    const paid = await gopay('GA-3');
+    assert.equal((await control(sb, 'POST', '/klink/customer-pays', { order_id: 'GA-3' })).status, 201);
+    const refused = await action(paid.actions.cancel!);
+    assert.equal(refused.status, 412);
+    assert.deepEqual(refused.json, {
+      status_code: '412',
+      status_message: 'Merchant cannot modify the status of the transaction',
+    });
+    assert.equal((await action(paid.actions['get-status']!)).json.transaction_status, 'settlement');
+  });
+
+  it('refuses a missing or wrong server key (401) and an unknown transaction (404)', async () => {
+    const { actions } = await gopay('GA-4');
+    const denied = { status_code: '401', status_message: 'Access denied' };
+    for (const authorization of [
+      null,
+      basic('SB-Mid-server-wrong'),
+      basic(SERVER_KEY, 'not-empty'),
+      SERVER_KEY,
+    ]) {
+      for (const a of [actions['get-status']!, actions.cancel!]) {
+        const res = await action(a, authorization);
+        assert.deepEqual([res.status, res.json], [401, denied], `${a.method} with ${authorization}`);
+      }
+    }
+    const [order] = (await control(sb, 'GET', '/klink/orders?order_id=GA-4')).json;
+    assert.equal(order.status, 'pending', 'a refused cancel changes nothing');
+    const unknown = await action({ url: 'http://x/midtrans/v2/no-such-id/status', method: 'GET' });
+    assert.deepEqual(
+      [unknown.status, unknown.json],
+      [404, { status_code: '404', status_message: "Transaction doesn't exist." }],
+    );
+  });
+
+  it('customer-pays on a cancelled charge is 409 unless late: true (then it settles)', async () => {
+    const { actions } = await gopay('GA-5');
+    assert.equal((await action(actions.cancel!)).status, 200);
+    const refused = await control(sb, 'POST', '/klink/customer-pays', { order_id: 'GA-5' });
+    assert.equal(refused.status, 409, JSON.stringify(refused.json));
+    const late = await control(sb, 'POST', '/klink/customer-pays', { order_id: 'GA-5', late: true });
+    assert.equal(late.status, 201, JSON.stringify(late.json));
+    assert.equal(late.json.late, true);
+    assert.equal(late.json.webhook, 'klink.gopay');
+    assert.equal((await action(actions['get-status']!)).json.transaction_status, 'settlement');
+    assert.equal(
+      (await control(sb, 'POST', '/klink/customer-pays', { order_id: 'GA-5', late: true })).status,
+      409,
+    );
+    assert.equal((await ledger(sb)).balanced, true);
+  });
+});
+
 describe('klink state file', () => {
   let dir: string;
   before(() => {
