@@ -26,6 +26,7 @@ import {
   type PayoutWorkflowInput,
 } from './payout-definitions';
 import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 // A create is tried once per attempt the activity itself allows (never-delivered failures only).
 const { alikassaCreatePayout } = proxyActivities<AliKassaActivities>({
@@ -34,12 +35,7 @@ const { alikassaCreatePayout } = proxyActivities<AliKassaActivities>({
 });
 const { alikassaPayoutStatus } = proxyActivities<AliKassaActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 
 /** When an unclear create is looked up before a person is asked. */

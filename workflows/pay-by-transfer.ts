@@ -35,6 +35,7 @@ import {
   type TransferView,
   type TransferWebhook,
 } from './transfer-definitions';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 const { transferCreate } = proxyActivities<TransferActivities>({
   startToCloseTimeout: '60 seconds',
@@ -48,23 +49,13 @@ const { transferCreate } = proxyActivities<TransferActivities>({
 // Status reads move nothing: retried patiently.
 const { alikassaPaymentStatus } = proxyActivities<AliKassaActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 /** The patch that added GoPay polling and cancel-at-expiry (see the wait loop). */
 const GOPAY_ACTIONS_PATCH = 'gopay-midtrans-actions';
 const { gopayStatus, gopayCancel } = proxyActivities<TransferActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 /** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
 const ALIKASSA_FIRST_POLL_MS = 5_000;

@@ -41,25 +41,16 @@ import {
 } from './ppob-definitions';
 import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
 import { SA_PROVIDER_REF } from './search-attributes';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 // Re-sending a refid is safe by the provider's own rule, so an unclear submit is retried as it was.
 const { ppobSubmit, ppobInquiry } = proxyActivities<PpobActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 const { klinkPay, klinkReconcilePay } = proxyActivities<KLinkActivities>({
   startToCloseTimeout: '60 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 
 /** When an unclear K-Wallet pay is looked up again before a person is asked. */

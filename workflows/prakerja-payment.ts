@@ -36,6 +36,7 @@ import {
   type SubmitOtpResult,
 } from './prakerja-definitions';
 import { recordStatus, tagPayment } from './saga-status';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 const OTP_PATTERN = /^\d{4,8}$/;
 
@@ -49,12 +50,7 @@ const { prakerjaAuthorize } = proxyActivities<PrakerjaActivities>({
 // Void is idempotent, so it is retried patiently; past the last attempt the saga asks a person.
 const { prakerjaVoid } = proxyActivities<PrakerjaActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: SAFE_TO_REPEAT_RETRY,
 });
 
 export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Promise<PrakerjaPaymentView> {
