@@ -310,14 +310,7 @@ export class PaysagaClient {
 
   /** Submits the OTP and waits for the authorize outcome (a Temporal Update). */
   async submitOtp(workflowId: string, raw: unknown): Promise<SubmitOtpResult> {
-    const input = parseInput(OtpInput, raw);
-    try {
-      return await this.temporal.workflow
-        .getHandle(workflowId)
-        .executeUpdate(submitOtpUpdate, { args: [input] });
-    } catch (err) {
-      throw await this.refusalAsInputError(workflowId, err);
-    }
+    return this.update(workflowId, submitOtpUpdate, parseInput(OtpInput, raw));
   }
 
   async cancel(workflowId: string, raw: unknown): Promise<void> {
@@ -331,14 +324,7 @@ export class PaysagaClient {
   }
 
   async resolveReview(workflowId: string, raw: unknown): Promise<PrakerjaPaymentView> {
-    const input = parseInput(ResolveReviewInput, raw);
-    try {
-      return await this.temporal.workflow
-        .getHandle(workflowId)
-        .executeUpdate(resolveReviewUpdate, { args: [input] });
-    } catch (err) {
-      throw await this.refusalAsInputError(workflowId, err);
-    }
+    return this.update(workflowId, resolveReviewUpdate, parseInput(ResolveReviewInput, raw));
   }
 
   /** Waits for the saga to end and returns its final view. */
