@@ -36,8 +36,17 @@ export default tseslint.config(
             {
               // Type-only imports (activity signatures) are erased before bundling: allowed.
               allowTypeImports: true,
-              group: ['zod', 'node-fetch', '../providers/*', '../activities/*'],
-              message: 'Keep heavy or I/O modules out of workflow code.',
+              group: ['zod', 'node-fetch', '../providers/**', '!../providers/*/states', '../activities/*'],
+              message:
+                "Keep heavy or I/O modules out of workflow code (a provider's pure states.ts is allowed).",
+            },
+          ],
+          paths: [
+            {
+              // The kernel is the one path to activities and search attributes (saga-kernel.ts).
+              name: '@temporalio/workflow',
+              importNames: ['proxyActivities', 'proxyLocalActivities', 'upsertSearchAttributes'],
+              message: 'Use sagaActivities() and the Saga methods from ./saga-kernel.',
             },
           ],
         },
@@ -47,5 +56,9 @@ export default tseslint.config(
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
       ],
     },
+  },
+  {
+    files: ['workflows/saga-kernel.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
 );

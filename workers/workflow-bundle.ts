@@ -11,27 +11,38 @@ import { join, resolve } from 'node:path';
 
 export const WORKFLOWS_DIR = resolve(__dirname, '../workflows');
 export const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, 'index.ts');
+const PROVIDERS_DIR = resolve(__dirname, '../providers');
 const DIST_DIR = resolve(__dirname, '../dist');
 export const BUNDLE_PATH = join(DIST_DIR, 'workflow-bundle.js');
 const HASH_PATH = join(DIST_DIR, 'workflow-bundle.sha256');
 
-/** Hash of every workflow source and of the SDK version that bundles it. */
+/**
+ * Hash of every workflow source (workflows/, recursively, and the pure provider modules workflow
+ * code may import from providers/) and of the SDK version that bundles it.
+ */
 export function workflowSourceHash(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(WORKFLOWS_DIR)
-    .filter((f) => f.endsWith('.ts'))
-    .sort()) {
-    hash.update(file).update(readFileSync(join(WORKFLOWS_DIR, file)));
+  for (const dir of [WORKFLOWS_DIR, PROVIDERS_DIR]) {
+    for (const file of tsFiles(dir)) hash.update(file).update(readFileSync(file));
   }
   hash.update(readFileSync(require.resolve('@temporalio/workflow/package.json')));
   return hash.digest('hex');
 }
 
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 export async function buildWorkflowBundle(): Promise<string> {
+  // Hashed before bundling: sources edited meanwhile then make the bundle stale, never wrongly current.
+  const sourceHash = workflowSourceHash();
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY });
   mkdirSync(DIST_DIR, { recursive: true });
   writeFileSync(BUNDLE_PATH, code);
-  writeFileSync(HASH_PATH, workflowSourceHash());
+  writeFileSync(HASH_PATH, sourceHash);
   return BUNDLE_PATH;
 }
 

@@ -3,8 +3,12 @@
  * update / signal / query definitions. Imported by the workflow, the client and the CLI, so a
  * name is written once.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { TimelineEntry } from './saga-status';
+import { defineSignal, defineUpdate, type ActivityOptions } from '@temporalio/workflow';
+import type { FulfilmentActivities } from '../activities/fulfilment';
+import type { PrakerjaActivities } from '../activities/prakerja';
+import type { ActivityTable } from './saga-kernel';
+import type { PaymentView, ResolveReviewInput as KernelResolveReviewInput } from './saga-definitions';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 export const PRAKERJA_WORKFLOW_TYPE = 'prakerjaPaymentWorkflow';
 
@@ -55,19 +59,9 @@ export interface PrakerjaPaymentInput {
   };
 }
 
-export interface ReviewInfo {
-  reason: string;
-  code?: string;
-  providerMessage?: string;
-  /** What the operator can do now. */
-  actions: ReviewAction[];
-}
-
 /** The saga's state as callers and operators see it. No OTP, no payment token. */
-export interface PrakerjaPaymentView {
-  workflowId: string;
+export interface PrakerjaPaymentView extends PaymentView<PrakerjaStatus, ReviewAction> {
   provider: 'prakerja';
-  status: PrakerjaStatus;
   invoiceCode: string;
   orderId: string;
   amount: number;
@@ -75,9 +69,6 @@ export interface PrakerjaPaymentView {
   otpDeadline: string;
   transactionCode?: string;
   fulfilmentReference?: string;
-  review?: ReviewInfo;
-  resolution?: { action: ReviewAction; note: string; operator: string; at: string };
-  timeline: TimelineEntry<PrakerjaStatus>[];
 }
 
 export interface SubmitOtpInput {
@@ -93,17 +84,45 @@ export interface SubmitOtpResult {
   transactionCode?: string;
 }
 
-export const REVIEW_ACTIONS = ['retry-void', 'mark-completed', 'mark-voided', 'mark-failed'] as const;
-export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
+export const PRAKERJA_REVIEW_ACTIONS = [
+  'retry-void',
+  'mark-completed',
+  'mark-voided',
+  'mark-failed',
+] as const;
+export type ReviewAction = (typeof PRAKERJA_REVIEW_ACTIONS)[number];
 
-export interface ResolveReviewInput {
-  action: ReviewAction;
-  /** Required: what the operator checked and why this is right. Kept in the timeline. */
-  note: string;
-  operator: string;
+export type ResolveReviewInput = KernelResolveReviewInput<ReviewAction>;
+
+/**
+ * Every activity the saga calls, with its options (the kernel proxies exactly these).
+ * Authorize: a transport failure that certainly never reached Prakerja is retried a few times;
+ * everything else comes back as a value (see activities/prakerja.ts). Void is idempotent, so it
+ * is retried patiently. Fulfilment's attempts and timeout are the caller's (input.fulfilment).
+ */
+export const PRAKERJA_ACTIVITIES = {
+  prakerjaAuthorize: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+  },
+  prakerjaVoid: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  fulfilPurchase: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+  },
+} as const satisfies ActivityTable<PrakerjaActivities & FulfilmentActivities>;
+
+/** The fulfilment options a payment's input chooses. */
+export function fulfilmentOptions(input: PrakerjaPaymentInput): ActivityOptions {
+  return {
+    startToCloseTimeout: `${input.fulfilment?.timeoutSeconds ?? 30} seconds`,
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      maximumAttempts: input.fulfilment?.maxAttempts ?? 5,
+    },
+  };
 }
 
 export const submitOtpUpdate = defineUpdate<SubmitOtpResult, [SubmitOtpInput]>('submitOtp');
-export const resolveReviewUpdate = defineUpdate<PrakerjaPaymentView, [ResolveReviewInput]>('resolveReview');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
-export const statusQuery = defineQuery<PrakerjaPaymentView>('status');

@@ -13,10 +13,8 @@
  */
 import {
   ActivityFailure,
-  allHandlersFinished,
   ApplicationFailure,
   condition,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,46 +22,31 @@ import type { FulfilmentActivities } from '../activities/fulfilment';
 import type { AuthorizeOutcome, PrakerjaActivities, VoidOutcome } from '../activities/prakerja';
 import {
   cancelSignal,
+  fulfilmentOptions,
+  PRAKERJA_ACTIVITIES,
   PRAKERJA_FINAL_STATUSES,
-  resolveReviewUpdate,
-  statusQuery,
   submitOtpUpdate,
   type PrakerjaPaymentInput,
   type PrakerjaPaymentView,
   type PrakerjaStatus,
+  type ReviewAction,
   type ResolveReviewInput,
-  type ReviewInfo,
   type SubmitOtpResult,
 } from './prakerja-definitions';
-import { recordStatus, tagPayment } from './saga-status';
-import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
+import { failureMessage, sagaActivities, startSaga } from './saga-kernel';
 
 const OTP_PATTERN = /^\d{4,8}$/;
 
-// Authorize: a transport failure that certainly never reached Prakerja is retried a few times;
-// everything else comes back as a value (see activities/prakerja.ts).
-const { prakerjaAuthorize } = proxyActivities<PrakerjaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
-});
-
-// Void is idempotent, so it is retried patiently; past the last attempt the saga asks a person.
-const { prakerjaVoid } = proxyActivities<PrakerjaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: SAFE_TO_REPEAT_RETRY,
-});
+/** Authorize failures that certainly never reached Prakerja (see activities/prakerja.ts). */
+const NEVER_DELIVERED_TYPES = ['ProviderTransportError', 'ProviderRejection'];
 
 export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Promise<PrakerjaPaymentView> {
   const maxOtpAttempts = input.maxOtpAttempts ?? 3;
   const otpTimeoutMs = (input.otpTimeoutSeconds ?? 300) * 1000;
-  const { fulfilPurchase } = proxyActivities<FulfilmentActivities>({
-    startToCloseTimeout: `${input.fulfilment?.timeoutSeconds ?? 30} seconds`,
-    retry: {
-      initialInterval: '1 second',
-      maximumInterval: '30 seconds',
-      maximumAttempts: input.fulfilment?.maxAttempts ?? 5,
-    },
-  });
+  const { prakerjaAuthorize, prakerjaVoid, fulfilPurchase } = sagaActivities<
+    PrakerjaActivities & FulfilmentActivities,
+    keyof typeof PRAKERJA_ACTIVITIES
+  >(PRAKERJA_ACTIVITIES, { fulfilPurchase: fulfilmentOptions(input) });
 
   const view: PrakerjaPaymentView = {
     workflowId: workflowInfo().workflowId,
@@ -78,17 +61,22 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   };
   let authorizing = false;
   let cancelReason: string | undefined;
-  let pendingResolution: ResolveReviewInput | undefined;
 
-  function setStatus(status: PrakerjaStatus, note: string, review?: ReviewInfo): void {
-    view.review = review;
-    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
-  }
+  const saga = startSaga<PrakerjaStatus, ReviewAction, PrakerjaPaymentView>({
+    view,
+    finalStatuses: PRAKERJA_FINAL_STATUSES,
+    // A charge may exist once authorize was tried: a person settles it, never a guess.
+    unplannedActions: () =>
+      view.transactionCode
+        ? ['retry-void', 'mark-completed', 'mark-voided']
+        : ['mark-completed', 'mark-voided', 'mark-failed'],
+    applyResolution,
+  });
+  const setStatus = (status: PrakerjaStatus, note: string) => saga.setStatus(status, note);
 
-  tagPayment('prakerja', input.orderId, input.amount);
+  saga.tag('prakerja', input.orderId, input.amount);
   setStatus('AWAITING_OTP', `waiting for the OTP (${maxOtpAttempts} attempts)`);
-
-  setHandler(statusQuery, () => view);
+  saga.answered();
 
   setHandler(cancelSignal, ({ reason }) => {
     cancelReason ??= reason || 'cancelled by caller';
@@ -99,12 +87,16 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     async ({ otp }): Promise<SubmitOtpResult> => {
       authorizing = true;
       setStatus('AUTHORIZING', `authorizing (OTP attempt ${maxOtpAttempts - view.otpAttemptsLeft + 1})`);
+      let result: SubmitOtpResult | undefined;
       try {
-        const outcome = await authorizeOnce(otp);
-        return applyAuthorizeOutcome(outcome);
+        // An authorize whose failure nobody planned for may have charged: it parks.
+        await saga.guard(async () => {
+          result = applyAuthorizeOutcome(await authorizeOnce(otp));
+        });
       } finally {
         authorizing = false;
       }
+      return result ?? reply(false, 'ambiguous');
     },
     {
       // Rejected here, a bad input never reaches history and the workflow keeps waiting.
@@ -124,28 +116,6 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     },
   );
 
-  setHandler(
-    resolveReviewUpdate,
-    async (resolution) => {
-      pendingResolution = resolution;
-      await condition(() => pendingResolution === undefined);
-      return view;
-    },
-    {
-      validator: (arg) => {
-        if (view.status !== 'NEEDS_REVIEW')
-          throw new Error(`payment ${view.workflowId} is ${view.status}, not in review`);
-        if (!arg || !view.review?.actions.includes(arg.action)) {
-          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
-        }
-        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
-          throw new Error('a note (what was checked) is required');
-        if (typeof arg.operator !== 'string' || arg.operator.trim() === '')
-          throw new Error('operator is required');
-      },
-    },
-  );
-
   async function authorizeOnce(
     otp: string,
   ): Promise<AuthorizeOutcome | { outcome: 'unavailable'; detail: string }> {
@@ -158,7 +128,13 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
       });
     } catch (err) {
       // Only never-delivered failures are thrown by the activity: nothing happened at Prakerja.
-      if (err instanceof ActivityFailure) return { outcome: 'unavailable', detail: failureMessage(err) };
+      // Anything else is unplanned and parks (the kernel).
+      if (
+        err instanceof ActivityFailure &&
+        err.cause instanceof ApplicationFailure &&
+        NEVER_DELIVERED_TYPES.includes(err.cause.type ?? '')
+      )
+        return { outcome: 'unavailable', detail: failureMessage(err) };
       throw err;
     }
   }
@@ -174,41 +150,41 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
             reason: `Prakerja authorized ${outcome.amount}, the order says ${input.amount}`,
             actions: ['retry-void', 'mark-completed', 'mark-voided'],
           });
-          return result(true);
+          return reply(true);
         }
         setStatus('FULFILLING', `authorized, transaction ${outcome.transactionCode}`);
-        return result(true);
+        return reply(true);
       case 'otp-rejected':
         view.otpAttemptsLeft -= 1;
         if (view.otpAttemptsLeft <= 0) {
           setStatus('FAILED', `OTP rejected (${outcome.code}); no attempts left`);
-          return result(false, 'wrong-otp');
+          return reply(false, 'wrong-otp');
         }
         setStatus('AWAITING_OTP', `OTP rejected (${outcome.code}); ${view.otpAttemptsLeft} attempts left`);
-        return result(false, 'wrong-otp');
+        return reply(false, 'wrong-otp');
       case 'unavailable':
         setStatus('AWAITING_OTP', `Prakerja unreachable, nothing recorded; try again (${outcome.detail})`);
-        return result(false, 'provider-unavailable');
+        return reply(false, 'provider-unavailable');
       case 'token-unclaimable':
         setStatus('FAILED', `payment token refused (${outcome.code} ${outcome.message})`);
-        return result(false, 'token-rejected');
+        return reply(false, 'token-rejected');
       case 'refused':
         setStatus(
           'FAILED',
           `authorize refused: HTTP ${outcome.httpStatus} ${outcome.code} ${outcome.message}`,
         );
-        return result(false, 'refused');
+        return reply(false, 'refused');
       case 'ambiguous':
         park({
           reason: `authorize outcome unknown: ${outcome.detail}`,
           code: outcome.code,
           actions: ['mark-completed', 'mark-voided', 'mark-failed'],
         });
-        return result(false, 'ambiguous');
+        return reply(false, 'ambiguous');
     }
   }
 
-  function result(accepted: boolean, reason?: SubmitOtpResult['reason']): SubmitOtpResult {
+  function reply(accepted: boolean, reason?: SubmitOtpResult['reason']): SubmitOtpResult {
     return {
       accepted,
       status: view.status,
@@ -218,25 +194,24 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     };
   }
 
-  function park(review: ReviewInfo): void {
-    setStatus('NEEDS_REVIEW', review.reason, review);
+  function park(review: {
+    reason: string;
+    actions: ReviewAction[];
+    code?: string;
+    providerMessage?: string;
+  }) {
+    const { reason, actions, ...extra } = review;
+    saga.park(reason, actions, extra);
   }
 
   async function voidPurchase(why: string): Promise<void> {
     setStatus('VOIDING', why);
-    let outcome: VoidOutcome;
-    try {
-      outcome = await prakerjaVoid({
-        invoiceCode: input.invoiceCode,
-        transactionCode: view.transactionCode!,
-      });
-    } catch (err) {
-      park({
-        reason: `void not confirmed after retries: ${failureMessage(err)}`,
-        actions: ['retry-void', 'mark-voided', 'mark-completed'],
-      });
-      return;
-    }
+    // A void out of retries throws on: the kernel parks it with the activity named, offering
+    // retry-void (unplannedActions).
+    const outcome: VoidOutcome = await prakerjaVoid({
+      invoiceCode: input.invoiceCode,
+      transactionCode: view.transactionCode!,
+    });
     if (outcome.outcome === 'refused') {
       park({
         reason: `void refused: ${outcome.message}`,
@@ -272,54 +247,34 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     }
   }
 
-  async function awaitOperator(): Promise<void> {
-    while (view.status === 'NEEDS_REVIEW') {
-      await condition(() => pendingResolution !== undefined);
-      const { action, note, operator } = pendingResolution!;
-      view.resolution = { action, note, operator, at: new Date(Date.now()).toISOString() };
-      const by = `by ${operator}: ${note}`;
-      if (action === 'retry-void') await voidPurchase(`void retried ${by}`);
-      else if (action === 'mark-completed') setStatus('COMPLETED', `marked completed ${by}`);
-      else if (action === 'mark-voided') setStatus('VOIDED', `marked voided ${by}`);
-      else setStatus('FAILED', `marked failed ${by}`);
-      pendingResolution = undefined;
-    }
+  async function applyResolution({ action, note, operator }: ResolveReviewInput): Promise<void> {
+    const by = `by ${operator}: ${note}`;
+    if (action === 'retry-void') await voidPurchase(`void retried ${by}`);
+    else if (action === 'mark-completed') setStatus('COMPLETED', `marked completed ${by}`);
+    else if (action === 'mark-voided') setStatus('VOIDED', `marked voided ${by}`);
+    else setStatus('FAILED', `marked failed ${by}`);
   }
 
-  // 1. The OTP phase: ends when an authorize settles it, on cancel, or at the deadline.
-  const settled = await condition(
-    () => (view.status !== 'AWAITING_OTP' && !authorizing) || (cancelReason !== undefined && !authorizing),
-    otpTimeoutMs,
-  );
-  if (!settled) {
-    // Deadline: an authorize still in flight decides first; its money must not be forgotten.
-    await condition(() => !authorizing);
-  }
-  if (view.status === 'AWAITING_OTP') {
-    if (cancelReason !== undefined) setStatus('CANCELLED', `cancelled before authorization: ${cancelReason}`);
-    else setStatus('EXPIRED', 'no valid OTP before the deadline; nothing was charged');
-  }
-
-  // 2. Authorized: fulfil, or void if the caller cancelled meanwhile.
-  if (view.status === 'FULFILLING') {
-    if (cancelReason !== undefined) await voidPurchase(`cancelled after authorization: ${cancelReason}`);
-    else await fulfil();
-  }
-
-  // 3. Needs review: stays open until an operator resolves it.
-  await awaitOperator();
-
-  await condition(allHandlersFinished);
-  if (!PRAKERJA_FINAL_STATUSES.includes(view.status)) {
-    throw ApplicationFailure.nonRetryable(
-      `saga ended in non-final status ${view.status}`,
-      'InvariantViolation',
+  return saga.run(async () => {
+    // 1. The OTP phase: ends when an authorize settles it, on cancel, or at the deadline.
+    const settled = await condition(
+      () => (view.status !== 'AWAITING_OTP' && !authorizing) || (cancelReason !== undefined && !authorizing),
+      otpTimeoutMs,
     );
-  }
-  return view;
-}
+    if (!settled) {
+      // Deadline: an authorize still in flight decides first; its money must not be forgotten.
+      await condition(() => !authorizing);
+    }
+    if (view.status === 'AWAITING_OTP') {
+      if (cancelReason !== undefined)
+        setStatus('CANCELLED', `cancelled before authorization: ${cancelReason}`);
+      else setStatus('EXPIRED', 'no valid OTP before the deadline; nothing was charged');
+    }
 
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
+    // 2. Authorized: fulfil, or void if the caller cancelled meanwhile.
+    if (view.status === 'FULFILLING') {
+      if (cancelReason !== undefined) await voidPurchase(`cancelled after authorization: ${cancelReason}`);
+      else await fulfil();
+    }
+  });
 }

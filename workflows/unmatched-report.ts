@@ -5,15 +5,9 @@
  * dropped: this workflow keeps every such report for its key in NEEDS_REVIEW, with the money it
  * speaks of, until an operator records what was done about it.
  */
-import {
-  condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { recordStatus, tagPayment, type TimelineEntry } from './saga-status';
+import { defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { LEGACY_REVIEW_UPDATES, type PaymentView, type ResolveReviewInput } from './saga-definitions';
+import { startSaga } from './saga-kernel';
 
 export const UNMATCHED_REPORT_WORKFLOW_TYPE = 'unmatchedReportWorkflow';
 
@@ -39,22 +33,20 @@ export interface UnmatchedReport {
   relatedWorkflowId?: string;
 }
 
-export interface UnmatchedReportView {
-  workflowId: string;
-  provider: string;
-  status: 'NEEDS_REVIEW' | 'RESOLVED';
+export const UNMATCHED_STATUSES = ['NEEDS_REVIEW', 'RESOLVED'] as const;
+export type UnmatchedStatus = (typeof UNMATCHED_STATUSES)[number];
+export const UNMATCHED_FINAL_STATUSES: readonly UnmatchedStatus[] = ['RESOLVED'];
+/** The operator records what was done about the money (refunded, credited, ...) in the note. */
+export const UNMATCHED_REVIEW_ACTIONS = ['mark-resolved'] as const;
+export type UnmatchedReviewAction = (typeof UNMATCHED_REVIEW_ACTIONS)[number];
+
+export interface UnmatchedReportView extends PaymentView<UnmatchedStatus, UnmatchedReviewAction> {
   key: string;
   relatedWorkflowId?: string;
   reports: UnmatchedReport[];
-  resolution?: { operator: string; note: string; at: string };
-  timeline: TimelineEntry<'NEEDS_REVIEW' | 'RESOLVED'>[];
 }
 
 export const unmatchedReportSignal = defineSignal<[UnmatchedReport]>('unmatchedReport');
-export const resolveUnmatchedUpdate = defineUpdate<UnmatchedReportView, [{ operator: string; note: string }]>(
-  'resolveUnmatched',
-);
-export const unmatchedStatusQuery = defineQuery<UnmatchedReportView>('status');
 
 /** Started by the gateway with signal-with-start: `meta` names the key, each signal carries a report. */
 export async function unmatchedReportWorkflow(meta: {
@@ -71,46 +63,35 @@ export async function unmatchedReportWorkflow(meta: {
     reports: [],
     timeline: [],
   };
-  let resolution: { operator: string; note: string } | undefined;
-  setHandler(unmatchedStatusQuery, () => view);
+  const saga = startSaga<UnmatchedStatus, UnmatchedReviewAction, UnmatchedReportView>({
+    view,
+    finalStatuses: UNMATCHED_FINAL_STATUSES,
+    unplannedActions: () => ['mark-resolved'],
+    applyResolution: async ({ operator, note }) => {
+      saga.setStatus('RESOLVED', `resolved by ${operator}: ${note}`);
+    },
+    // Before the kernel, the Update was resolveUnmatched({operator, note}): it meant mark-resolved.
+    legacyReviewUpdate: {
+      name: LEGACY_REVIEW_UPDATES.unmatched,
+      toInput: (arg) =>
+        ({ ...(arg as object), action: 'mark-resolved' }) as ResolveReviewInput<'mark-resolved'>,
+    },
+  });
   setHandler(unmatchedReportSignal, (r) => {
     // The same report delivered twice is kept once.
     if (r.reference && view.reports.some((seen) => seen.reference === r.reference)) return;
     view.reports.push(r);
     view.relatedWorkflowId ??= r.relatedWorkflowId;
-    view.timeline.push({
-      at: r.receivedAt,
-      status: view.status,
-      note: `report ${r.status}${r.amount !== undefined ? ` amount ${r.amount}` : ''}${r.sn ? ` sn ${r.sn}` : ''}`,
-    });
+    saga.note(
+      `report ${r.status}${r.amount !== undefined ? ` amount ${r.amount}` : ''}${r.sn ? ` sn ${r.sn}` : ''}`,
+    );
   });
-  setHandler(
-    resolveUnmatchedUpdate,
-    async (r) => {
-      resolution = r;
-      await condition(() => view.status === 'RESOLVED');
-      return view;
-    },
-    {
-      validator: (arg) => {
-        if (typeof arg?.operator !== 'string' || !arg.operator.trim())
-          throw new Error('operator is required');
-        if (typeof arg.note !== 'string' || arg.note.trim().length < 5)
-          throw new Error('a note (what was done) is required');
-      },
-    },
-  );
-  tagPayment(meta.provider, meta.key, 0);
-  recordStatus(
-    view,
-    'NEEDS_REVIEW',
+  saga.tag(meta.provider, meta.key, 0);
+  saga.park(
     meta.relatedWorkflowId
       ? `report for ${meta.relatedWorkflowId}, which had already ended: check what the provider did with the money`
       : `report for ${meta.key}, which no payment of this engine carries`,
-    true,
+    ['mark-resolved'],
   );
-  await condition(() => resolution !== undefined);
-  view.resolution = { ...resolution!, at: new Date(Date.now()).toISOString() };
-  recordStatus(view, 'RESOLVED', `resolved by ${resolution!.operator}: ${resolution!.note}`, false);
-  return view;
+  return saga.run(async () => {});
 }
