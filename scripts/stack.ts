@@ -144,7 +144,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         namespace,
         '--db-filename',
         join(dataDir, 'temporal.db'),
-        // WAL: about twice the throughput of the default journal on this SQLite store (DESIGN.md).
+        // WAL: a commit appends to the log instead of rewriting a rollback journal, and readers
+        // do not block the writer. With synchronous=normal the file is synced at checkpoints, not
+        // at every commit: a crash of the server loses nothing it committed; a power loss may lose
+        // the last commits. Good enough for a local dev server, never for production data.
         '--sqlite-pragma',
         'journal_mode=wal',
         '--sqlite-pragma',

@@ -1,7 +1,10 @@
 /**
  * Builds the paysaga worker: workflows from the prebuilt bundle (or from source when it is stale),
- * activities from the provider clients, the encrypting data converter, and a deliberate workflow
- * cache size (each cached workflow holds its own sandbox; see DESIGN.md's memory note).
+ * activities from the provider clients, the encrypting data converter, and a workflow cache size
+ * the operator sets (PAYSAGA_MAX_CACHED_WORKFLOWS, default 500) rather than the SDK's default,
+ * which is derived from the heap limit. Each cached workflow keeps its state in the worker's
+ * memory; one evicted from the cache is rebuilt by replaying its history on its next task. So
+ * the size trades memory for replay work.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
