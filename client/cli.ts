@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { prakerjaWorkflowId } from '../workflows/prakerja-definitions';
+import { ALL_REVIEW_ACTIONS, ALL_STATUSES } from '../workflows/sagas';
 import { PaysagaInputError } from './inputs';
 import { PaysagaClient, type PaymentSummary } from './paysaga-client';
 import { registerNamespaceAndSearchAttributes } from './setup';
@@ -137,21 +138,6 @@ export function buildCli(): Command {
     .action((id: string, opts) =>
       withClient((c) => c.rejectRefund(id, { operator: opts.operator, note: opts.note })),
     );
-  refund
-    .command('review <workflowId>')
-    .description('resolve a refund in NEEDS_REVIEW')
-    .addOption(
-      new Option('--action <action>', 'what to do')
-        .choices(['retry', 'mark-refunded', 'mark-not-refunded'])
-        .makeOptionMandatory(),
-    )
-    .requiredOption('--operator <name>', 'who you are')
-    .requiredOption('--note <text>', 'what you checked')
-    .action((id: string, opts) =>
-      withClient((c) =>
-        c.resolveRefundReview(id, { action: opts.action, operator: opts.operator, note: opts.note }),
-      ),
-    );
 
   const ppob = program.command('ppob').description('PPOB prepaid top-ups and postpaid bills');
   ppob
@@ -184,27 +170,6 @@ export function buildCli(): Command {
     )
     .action((id: string, opts) =>
       withClient((c) => c.confirmBill(id, { accept: opts.decision === 'accept' })),
-    );
-  ppob
-    .command('review <workflowId>')
-    .description('resolve a purchase in NEEDS_REVIEW: recheck with the provider, or record what it said')
-    .addOption(
-      new Option('--action <action>', 'what to do')
-        .choices(['recheck', 'mark-failed', 'mark-succeeded', 'mark-resolved'])
-        .makeOptionMandatory(),
-    )
-    .requiredOption('--operator <name>', 'who you are')
-    .requiredOption('--note <text>', 'what you checked')
-    .option('--sn <serial>', 'for mark-succeeded: the serial number the provider confirmed')
-    .action((id: string, opts) =>
-      withClient((c) =>
-        c.resolvePpobReview(id, {
-          action: opts.action,
-          operator: opts.operator,
-          note: opts.note,
-          sn: opts.sn,
-        }),
-      ),
     );
 
   const transfer = program
@@ -241,19 +206,6 @@ export function buildCli(): Command {
         }),
       ),
     );
-  transfer
-    .command('review <workflowId>')
-    .description('resolve a transfer in NEEDS_REVIEW (wrong amount, lost instructions)')
-    .addOption(
-      new Option('--action <a>', 'what to do').choices(['mark-paid', 'mark-not-paid']).makeOptionMandatory(),
-    )
-    .requiredOption('--operator <name>', 'who you are')
-    .requiredOption('--note <text>', 'what you checked')
-    .action((id: string, o) =>
-      withClient((c) =>
-        c.resolveTransferReview(id, { action: o.action, operator: o.operator, note: o.note }),
-      ),
-    );
   const payout = program.command('payout').description('AliKassa payouts');
   payout
     .command('start')
@@ -276,19 +228,6 @@ export function buildCli(): Command {
         }),
       ),
     );
-  payout
-    .command('review <workflowId>')
-    .description('resolve a payout in NEEDS_REVIEW')
-    .addOption(
-      new Option('--action <a>', 'what to do')
-        .choices(['recheck', 'mark-paid-out', 'mark-failed'])
-        .makeOptionMandatory(),
-    )
-    .requiredOption('--operator <name>', 'who you are')
-    .requiredOption('--note <text>', 'what you checked')
-    .action((id: string, o) =>
-      withClient((c) => c.resolvePayoutReview(id, { action: o.action, operator: o.operator, note: o.note })),
-    );
 
   program
     .command('status <workflowId>')
@@ -305,7 +244,7 @@ export function buildCli(): Command {
     .command('list')
     .description('list payments by their search attributes')
     .option('--needs-review', 'only payments waiting for an operator')
-    .option('--status <status>', 'e.g. AWAITING_OTP, COMPLETED, NEEDS_REVIEW')
+    .addOption(new Option('--status <status>', 'only payments in this status').choices(ALL_STATUSES))
     .option('--provider <name>', 'e.g. prakerja')
     .option('--order <id>', 'by order id')
     .option('--limit <n>', 'at most n rows', (v) => Number(v), 100)
@@ -324,17 +263,18 @@ export function buildCli(): Command {
     );
   program
     .command('review <workflowId>')
-    .description('resolve a payment in NEEDS_REVIEW (the actions it offers are in `status`)')
+    .description(
+      'resolve a payment of any saga in NEEDS_REVIEW (the actions this payment offers are in `status`)',
+    )
     .addOption(
-      new Option('--action <action>', 'what to do')
-        .choices(['retry-void', 'mark-completed', 'mark-voided', 'mark-failed'])
-        .makeOptionMandatory(),
+      new Option('--action <action>', 'what to do').choices(ALL_REVIEW_ACTIONS).makeOptionMandatory(),
     )
     .requiredOption('--note <text>', 'what you checked (kept in the payment timeline)')
     .requiredOption('--operator <name>', 'who you are')
+    .option('--sn <serial>', 'PPOB mark-succeeded: the serial number the provider confirmed')
     .action((id: string, opts) =>
       withClient((c) =>
-        c.resolveReview(id, { action: opts.action, note: opts.note, operator: opts.operator }),
+        c.review(id, { action: opts.action, note: opts.note, operator: opts.operator, sn: opts.sn }),
       ),
     );
   program

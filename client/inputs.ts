@@ -3,6 +3,7 @@
  * is refused with a clear message before anything reaches Temporal. zod stays out of workflow code.
  */
 import { z } from 'zod';
+import { ALL_REVIEW_ACTIONS } from '../workflows/sagas';
 
 export const StartPrakerjaPaymentInput = z.object({
   // Becomes part of the workflow id, so only characters that are safe in ids and URLs.
@@ -26,12 +27,6 @@ export const OtpInput = z.object({ otp: z.string().regex(/^\d{4,8}$/, 'otp must 
 
 export const CancelInput = z.object({ reason: z.string().min(1).max(500) });
 
-export const ResolveReviewInput = z.object({
-  action: z.enum(['retry-void', 'mark-completed', 'mark-voided', 'mark-failed']),
-  note: z.string().min(5, 'note: say what you checked (at least 5 characters)').max(2000),
-  operator: z.string().min(1).max(128),
-});
-
 export const StartKLinkRefundInput = z.object({
   // Becomes part of the workflow id.
   idOrder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'idOrder: 1-64 of A-Z a-z 0-9 . _ -'),
@@ -53,9 +48,16 @@ const operatorNote = {
 };
 export const ConfirmRefundInput = z.object({ idTrans: z.number().int().positive(), ...operatorNote });
 export const RejectRefundInput = z.object(operatorNote);
-export const ResolveRefundReviewInput = z.object({
-  action: z.enum(['retry', 'mark-refunded', 'mark-not-refunded']),
+
+/**
+ * The one review resolution, for every saga. The action must be one some saga offers; whether
+ * this payment offers it now is the saga's validator's answer (a clear 409 otherwise).
+ */
+export const ResolveReviewInput = z.object({
+  action: z.enum(ALL_REVIEW_ACTIONS as [string, ...string[]]),
   ...operatorNote,
+  /** PPOB mark-succeeded: the serial number the provider confirmed. */
+  sn: z.string().min(1).max(128).optional(),
 });
 
 export const StartPpobPurchaseInput = z.object({
@@ -85,11 +87,6 @@ export const ConfirmBillInput = z.object({
   accept: z.boolean(),
   operator: z.string().min(1).max(128).optional(),
 });
-export const ResolvePpobReviewInput = z.object({
-  action: z.enum(['recheck', 'mark-failed', 'mark-succeeded', 'mark-resolved']),
-  ...operatorNote,
-  sn: z.string().min(1).max(128).optional(),
-});
 
 export const StartTransferInput = z
   .object({
@@ -117,10 +114,6 @@ export const StartTransferInput = z
   .refine((i) => i.method === 'alikassa' || (i.bankCode && i.productCode), {
     message: 'bankCode and productCode (from list_bank) are required for K-Link methods',
   });
-export const ResolveTransferReviewInput = z.object({
-  action: z.enum(['mark-paid', 'mark-not-paid']),
-  ...operatorNote,
-});
 
 export const StartPayoutInput = z.object({
   orderId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'orderId: 1-64 of A-Z a-z 0-9 . _ -'),
@@ -136,10 +129,6 @@ export const StartPayoutInput = z.object({
     .max(30 * 86_400)
     .optional(),
   pollSeconds: z.number().int().min(1).max(3600).optional(),
-});
-export const ResolvePayoutReviewInput = z.object({
-  action: z.enum(['recheck', 'mark-paid-out', 'mark-failed']),
-  ...operatorNote,
 });
 
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */

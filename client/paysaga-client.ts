@@ -11,6 +11,7 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -21,10 +22,7 @@ import {
   cancelSignal,
   PRAKERJA_WORKFLOW_TYPE,
   prakerjaWorkflowId,
-  resolveReviewUpdate,
-  statusQuery,
   submitOtpUpdate,
-  type PrakerjaPaymentView,
   type SubmitOtpResult,
 } from '../workflows/prakerja-definitions';
 import {
@@ -40,7 +38,6 @@ import {
   KLINK_REFUND_WORKFLOW_TYPE,
   klinkRefundWorkflowId,
   rejectRefundUpdate,
-  resolveRefundReviewUpdate,
   type KLinkRefundView,
 } from '../workflows/klink-refund-definitions';
 import { deriveRefid } from '../providers/ppob/refid';
@@ -48,33 +45,28 @@ import {
   confirmBillUpdate,
   PPOB_WORKFLOW_TYPE,
   ppobWorkflowId,
-  resolvePpobReviewUpdate,
   type PpobPurchaseView,
 } from '../workflows/ppob-definitions';
 import {
-  resolveTransferReviewUpdate,
   TRANSFER_WORKFLOW_TYPE,
   transferWorkflowId,
   type TransferView,
 } from '../workflows/transfer-definitions';
+import { PAYOUT_WORKFLOW_TYPE, payoutWorkflowId } from '../workflows/payout-definitions';
 import {
-  PAYOUT_WORKFLOW_TYPE,
-  payoutWorkflowId,
-  resolvePayoutReviewUpdate,
-  type PayoutView,
-} from '../workflows/payout-definitions';
+  firstAnswerUpdate,
+  resolveReviewUpdate,
+  statusQuery,
+  type PaymentView,
+} from '../workflows/saga-definitions';
 import {
   CancelInput,
-  ResolvePayoutReviewInput as ResolvePayoutReviewInputSchema,
   StartPayoutInput,
-  ResolveTransferReviewInput as ResolveTransferReviewInputSchema,
   StartTransferInput,
   ConfirmBillInput,
-  ResolvePpobReviewInput as ResolvePpobReviewInputSchema,
   StartPpobPurchaseInput,
   ConfirmRefundInput,
   RejectRefundInput,
-  ResolveRefundReviewInput as ResolveRefundReviewInputSchema,
   StartKLinkRefundInput,
   OtpInput,
   parseInput,
@@ -92,6 +84,32 @@ export interface PaymentSummary {
   needsReview?: boolean;
   executionStatus: string;
   startTime: string;
+}
+
+interface StartAttributes {
+  provider: string;
+  status: string;
+  orderId: string;
+  amount: number;
+  providerRef?: string;
+}
+
+export interface TransferStartAnswer {
+  workflowId: string;
+  status: TransferView['status'];
+  /** Present once the provider created the payment. */
+  instructions?: TransferView['instructions'];
+  /** Present when the payment parked before it had instructions. */
+  review?: TransferView['review'];
+}
+
+export interface PpobStartAnswer {
+  workflowId: string;
+  refid: number;
+  status: PpobPurchaseView['status'];
+  /** Postpaid: the bill the caller confirms with confirmBill. */
+  bill?: PpobPurchaseView['bill'];
+  review?: PpobPurchaseView['review'];
 }
 
 export interface ListFilter {
@@ -167,12 +185,12 @@ export class PaysagaClient {
    * derived here, once, from the order's workflow id, and travel in the workflow input: every
    * re-send of the purchase carries the same one.
    */
-  async startPpobPurchase(raw: unknown): Promise<{ workflowId: string; refid: number }> {
+  async startPpobPurchase(raw: unknown): Promise<PpobStartAnswer> {
     const input = parseInput(StartPpobPurchaseInput, raw);
     const workflowId = ppobWorkflowId(input.orderId);
     const refid = deriveRefid(workflowId);
     const inquiryRefid = input.kind === 'postpaid' ? deriveRefid(`${workflowId}:inquiry`) : undefined;
-    await this.startOnce(
+    const view = await this.startWithFirstAnswer<PpobPurchaseView>(
       PPOB_WORKFLOW_TYPE,
       workflowId,
       { ...input, refid, inquiryRefid },
@@ -184,7 +202,7 @@ export class PaysagaClient {
         providerRef: String(refid),
       },
     );
-    return { workflowId, refid };
+    return { workflowId, refid, status: view.status, bill: view.bill, review: view.review };
   }
 
   /**
@@ -193,44 +211,77 @@ export class PaysagaClient {
    * The search attributes are set at start too, so the payment is findable in the Web UI before
    * its first task runs.
    */
+  private startOptions(workflowId: string, input: unknown, sa: StartAttributes) {
+    return {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: SA_PROVIDER, value: sa.provider },
+        { key: SA_STATUS, value: sa.status },
+        { key: SA_ORDER_ID, value: sa.orderId },
+        { key: SA_AMOUNT, value: sa.amount },
+        { key: SA_NEEDS_REVIEW, value: false },
+        ...(sa.providerRef ? [{ key: SA_PROVIDER_REF, value: sa.providerRef }] : []),
+      ]),
+    };
+  }
+
   private async startOnce(
     workflowType: string,
     workflowId: string,
     input: unknown,
-    sa: { provider: string; status: string; orderId: string; amount: number; providerRef?: string },
+    sa: StartAttributes,
   ): Promise<void> {
     try {
-      await this.temporal.workflow.start(workflowType, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: SA_PROVIDER, value: sa.provider },
-          { key: SA_STATUS, value: sa.status },
-          { key: SA_ORDER_ID, value: sa.orderId },
-          { key: SA_AMOUNT, value: sa.amount },
-          { key: SA_NEEDS_REVIEW, value: false },
-          ...(sa.providerRef ? [{ key: SA_PROVIDER_REF, value: sa.providerRef }] : []),
-        ]),
-      });
+      await this.temporal.workflow.start(workflowType, this.startOptions(workflowId, input, sa));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
 
-  /** Starts a pay-by-transfer payment for an order, or finds the one already started for it. */
-  async startTransfer(raw: unknown): Promise<{ workflowId: string }> {
+  /**
+   * Starts (or finds) the payment and waits for its first answer in the same call: Temporal's
+   * update-with-start, so the caller never polls. A payment that already ended answers with its
+   * final view.
+   */
+  private async startWithFirstAnswer<V extends PaymentView>(
+    workflowType: string,
+    workflowId: string,
+    input: unknown,
+    sa: StartAttributes,
+  ): Promise<V> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(
+      workflowType,
+      this.startOptions(workflowId, input, sa),
+    );
+    try {
+      return (await this.temporal.workflow.executeUpdateWithStart(firstAnswerUpdate, {
+        startWorkflowOperation,
+      })) as V;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(err))
+        return this.status<V>(workflowId);
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a pay-by-transfer payment for an order, or finds the one already started for it, and
+   * answers with what the payer must do (the instructions) in the same call.
+   */
+  async startTransfer(raw: unknown): Promise<TransferStartAnswer> {
     const input = parseInput(StartTransferInput, raw);
     const workflowId = transferWorkflowId(input.orderId);
-    await this.startOnce(TRANSFER_WORKFLOW_TYPE, workflowId, input, {
+    const view = await this.startWithFirstAnswer<TransferView>(TRANSFER_WORKFLOW_TYPE, workflowId, input, {
       provider: input.method === 'alikassa' ? 'alikassa' : 'klink',
       status: 'CREATING',
       orderId: input.orderId,
       amount: input.amount + (input.payShip ?? 0),
     });
-    return { workflowId };
+    return { workflowId, status: view.status, instructions: view.instructions, review: view.review };
   }
 
   /** Starts an AliKassa payout for an order, or finds the one already started: one payout per order id. */
@@ -246,29 +297,9 @@ export class PaysagaClient {
     return { workflowId };
   }
 
-  async resolvePayoutReview(workflowId: string, raw: unknown): Promise<PayoutView> {
-    return this.update(
-      workflowId,
-      resolvePayoutReviewUpdate,
-      parseInput(ResolvePayoutReviewInputSchema, raw),
-    );
-  }
-
-  async resolveTransferReview(workflowId: string, raw: unknown): Promise<TransferView> {
-    return this.update(
-      workflowId,
-      resolveTransferReviewUpdate,
-      parseInput(ResolveTransferReviewInputSchema, raw),
-    );
-  }
-
   /** Postpaid: the caller accepts or declines the bill the inquiry showed. */
   async confirmBill(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
     return this.update(workflowId, confirmBillUpdate, parseInput(ConfirmBillInput, raw));
-  }
-
-  async resolvePpobReview(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
-    return this.update(workflowId, resolvePpobReviewUpdate, parseInput(ResolvePpobReviewInputSchema, raw));
   }
 
   /** The payment a provider reference (PPOB refid, ...) belongs to, open or closed. */
@@ -292,14 +323,6 @@ export class PaysagaClient {
     return this.update(workflowId, rejectRefundUpdate, parseInput(RejectRefundInput, raw));
   }
 
-  async resolveRefundReview(workflowId: string, raw: unknown): Promise<KLinkRefundView> {
-    return this.update(
-      workflowId,
-      resolveRefundReviewUpdate,
-      parseInput(ResolveRefundReviewInputSchema, raw),
-    );
-  }
-
   private async update<R, A>(workflowId: string, def: UpdateDefinition<R, [A]>, arg: A): Promise<R> {
     try {
       return await this.temporal.workflow.getHandle(workflowId).executeUpdate(def, { args: [arg] });
@@ -318,17 +341,18 @@ export class PaysagaClient {
     await this.temporal.workflow.getHandle(workflowId).signal(cancelSignal, input);
   }
 
-  /** The current view of any saga (every saga answers the `status` query). */
-  async status<V = PrakerjaPaymentView>(workflowId: string): Promise<V> {
-    return this.temporal.workflow.getHandle(workflowId).query<V>(statusQuery.name);
+  /** The current view of any saga (every saga answers the one status query). */
+  async status<V extends PaymentView = PaymentView>(workflowId: string): Promise<V> {
+    return (await this.temporal.workflow.getHandle(workflowId).query(statusQuery)) as V;
   }
 
-  async resolveReview(workflowId: string, raw: unknown): Promise<PrakerjaPaymentView> {
-    return this.update(workflowId, resolveReviewUpdate, parseInput(ResolveReviewInput, raw));
+  /** Resolves a parked payment of any saga; answers with its view once the action is applied. */
+  async review<V extends PaymentView = PaymentView>(workflowId: string, raw: unknown): Promise<V> {
+    return (await this.update(workflowId, resolveReviewUpdate, parseInput(ResolveReviewInput, raw))) as V;
   }
 
   /** Waits for the saga to end and returns its final view. */
-  async result<V = PrakerjaPaymentView>(workflowId: string): Promise<V> {
+  async result<V = PaymentView>(workflowId: string): Promise<V> {
     return this.temporal.workflow.getHandle(workflowId).result();
   }
 
@@ -376,6 +400,14 @@ export class PaysagaClient {
     }
     return out;
   }
+}
+
+/** An update-with-start to a payment that has closed (and may not start again). */
+function isClosedWorkflowError(err: unknown): boolean {
+  return (
+    err instanceof WorkflowNotFoundError ||
+    (err instanceof Error && /already completed|closed/i.test(err.message))
+  );
 }
 
 /** Search attribute values are user input: quote them for the visibility query language. */

@@ -40,29 +40,17 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.post<{ Params: { id: string } }>('/refunds/:id/reject', (req, reply) =>
         handle(reply, async () => client.rejectRefund(req.params.id, req.body)),
       );
-      scope.post<{ Params: { id: string } }>('/refunds/:id/review', (req, reply) =>
-        handle(reply, async () => client.resolveRefundReview(req.params.id, req.body)),
-      );
       scope.post('/alikassa/payouts', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startPayout(req.body))),
       );
-      scope.post<{ Params: { id: string } }>('/payouts/:id/review', (req, reply) =>
-        handle(reply, async () => client.resolvePayoutReview(req.params.id, req.body)),
-      );
       scope.post('/transfers', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startTransfer(req.body))),
-      );
-      scope.post<{ Params: { id: string } }>('/transfers/:id/review', (req, reply) =>
-        handle(reply, async () => client.resolveTransferReview(req.params.id, req.body)),
       );
       scope.post('/ppob/purchases', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startPpobPurchase(req.body))),
       );
       scope.post<{ Params: { id: string } }>('/purchases/:id/bill', (req, reply) =>
         handle(reply, async () => client.confirmBill(req.params.id, req.body)),
-      );
-      scope.post<{ Params: { id: string } }>('/purchases/:id/review', (req, reply) =>
-        handle(reply, async () => client.resolvePpobReview(req.params.id, req.body)),
       );
       scope.post<{ Params: { id: string } }>('/payments/:id/otp', (req, reply) =>
         handle(reply, async () => client.submitOtp(req.params.id, req.body)),
@@ -73,8 +61,9 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
           return reply.code(202).send({ workflowId: req.params.id, cancelRequested: true });
         }),
       );
+      // One review route for every saga: the payment's own validator says which actions it offers.
       scope.post<{ Params: { id: string } }>('/payments/:id/review', (req, reply) =>
-        handle(reply, async () => client.resolveReview(req.params.id, req.body)),
+        handle(reply, async () => client.review(req.params.id, req.body)),
       );
       scope.get<{ Params: { id: string } }>('/payments/:id', (req, reply) =>
         handle(reply, async () => client.status(req.params.id)),

@@ -206,7 +206,7 @@ function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
           async (id) => {
             await client.submitOtp(id, { otp: '123456' });
             await waitFor(async () => (await client.status(id)).status === 'NEEDS_REVIEW');
-            await client.resolveReview(id, {
+            await client.review(id, {
               action: 'mark-voided',
               note: 'voided by Prakerja ops',
               operator: 'fixture',
@@ -221,7 +221,7 @@ function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
           k,
           async (id) => {
             await client.submitOtp(id, { otp: '123456' });
-            await client.resolveReview(id, {
+            await client.review(id, {
               action: 'mark-failed',
               note: 'no transaction at Prakerja',
               operator: 'fixture',
@@ -286,7 +286,7 @@ function klinkRefundScenarios(client: PaysagaClient, workflows: WorkflowClient):
           k,
           async (id) => {
             await waitFor(async () => (await client.status(id)).status === 'NEEDS_REVIEW');
-            await client.resolveRefundReview(id, {
+            await client.review(id, {
               action: 'retry',
               operator: 'fixture',
               note: 'K-Link fixed the row',
@@ -339,7 +339,7 @@ function ppobScenarios(client: PaysagaClient): Record<string, Scenario> {
       run: (k) =>
         started(k, { ppobAnswers: ['Pending'] }, { ...funded, finalDeadlineSeconds: 5 }, async (id) => {
           await until(id, 'NEEDS_REVIEW');
-          await client.resolvePpobReview(id, {
+          await client.review(id, {
             action: 'mark-failed',
             operator: 'fixture',
             note: 'provider confirmed Failed',
@@ -404,7 +404,7 @@ function transferScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
         await until(workflowId, 'AWAITING_PAYMENT');
         await webhook(workflowId, k, 149000);
         await until(workflowId, 'NEEDS_REVIEW');
-        await client.resolveTransferReview(workflowId, {
+        await client.review(workflowId, {
           action: 'mark-paid',
           operator: 'fixture',
           note: 'customer topped up the difference',

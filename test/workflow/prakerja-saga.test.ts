@@ -276,10 +276,10 @@ describe('prakerja saga (real Temporal dev server)', () => {
     );
 
     await assert.rejects(
-      paysaga.resolveReview(workflowId, { action: 'mark-failed', note: 'checked with ops', operator: 'ana' }),
+      paysaga.review(workflowId, { action: 'mark-failed', note: 'checked with ops', operator: 'ana' }),
       /action must be one of/,
     );
-    const resolved = await paysaga.resolveReview(workflowId, {
+    const resolved = await paysaga.review(workflowId, {
       action: 'mark-voided',
       note: 'Prakerja ops voided it, ticket 42',
       operator: 'ana',
@@ -301,7 +301,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     assert.deepEqual([res.accepted, res.reason, res.status], [false, 'ambiguous', 'NEEDS_REVIEW']);
     await assert.rejects(paysaga.submitOtp(workflowId, { otp: RIGHT_OTP }), /not waiting for an OTP/);
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 1);
-    await paysaga.resolveReview(workflowId, {
+    await paysaga.review(workflowId, {
       action: 'mark-failed',
       note: 'Prakerja ops: no transaction',
       operator: 'budi',
