@@ -6,13 +6,20 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { redactText } from '../common/redact';
-import type { AliKassaClient, AliKassaStatusResult } from '../providers/alikassa/client';
+import type { AliKassaClient } from '../providers/alikassa/client';
 import { AliKassaInputError } from '../providers/alikassa/catalog';
+import { aliKassaProviderState } from '../providers/alikassa/states';
 import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
+import type { ProviderState } from '../workflows/saga-definitions';
 
 export interface AliKassaStatus {
   found: boolean;
-  state?: AliKassaStatusResult['state'];
+  /**
+   * What AliKassa's word means for the money (providers/alikassa/states.ts). Results recorded
+   * before the kernel say 'succeeded' / 'needs-review' here: sagas read it with readAliKassaState.
+   */
+  state?: ProviderState;
+  /** AliKassa's own word, kept for people (timeline, view). */
   status?: string;
   amount?: number;
   id?: string;
@@ -52,7 +59,13 @@ export function createAliKassaActivities(
       const s =
         kind === 'payment' ? await need().paymentStatus({ orderId }) : await need().payoutStatus({ orderId });
       return s
-        ? { found: true, state: s.state, status: s.status, amount: s.amount, id: s.id }
+        ? {
+            found: true,
+            state: aliKassaProviderState(s.status),
+            status: s.status,
+            amount: s.amount,
+            id: s.id,
+          }
         : { found: false };
     } catch (err) {
       // A status call moves nothing: every unclear answer is simply asked again.

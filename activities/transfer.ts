@@ -24,6 +24,12 @@ export type TransferCreateOutcome =
   /** The order exists at the provider (an earlier attempt created it) but its instructions are lost. */
   | { outcome: 'exists'; message: string };
 
+/**
+ * Midtrans' status of a GoPay charge. Results recorded before the kernel say 'cancelled' in
+ * `state` (and a bare 'unknown' without a server key): sagas read it with readMidtransState.
+ */
+export type GopayStatus = MidtransStatus & { notConfigured?: true };
+
 export function createTransferActivities(
   klink: KLinkClient | undefined,
   alikassa?: { client: AliKassaClient; notificationUrl?: string },
@@ -161,9 +167,12 @@ export function createTransferActivities(
       }
     },
 
-    /** GoPay: Midtrans' status for the charge; 'unknown' when no server key is configured. */
-    async gopayStatus(input: { statusUrl: string }): Promise<MidtransStatus> {
-      if (!midtrans) return { state: 'unknown' };
+    /**
+     * GoPay: Midtrans' status for the charge, its transaction_status read in providers/klink/states.ts.
+     * Without a server key nothing was asked: `notConfigured`, and the saga relies on the webhook.
+     */
+    async gopayStatus(input: { statusUrl: string }): Promise<GopayStatus> {
+      if (!midtrans) return { state: 'unknown', notConfigured: true };
       try {
         return await midtrans.status(input.statusUrl);
       } catch (err) {

@@ -10,24 +10,24 @@
  * - a create retried after an unclear answer cannot make a second payment (the order id is
  *   unique at the provider); if the instructions were lost, a person is asked while the saga
  *   keeps listening for the payment;
+ * - a provider status the engine cannot read (an unknown word) parks the payment: it may be
+ *   paid, so it is never expired;
  * - a payment arriving after expiry finds this workflow closed: the gateway records it in an
  *   unmatched-report workflow (NEEDS_REVIEW), so the money is never lost.
+ *
+ * The kernel (saga-kernel.ts) parks whatever these phases did not plan for (an activity out of
+ * retries included) and serves the operator; a webhook arriving meanwhile may still settle it.
  */
+import { condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AliKassaActivities, AliKassaStatus } from '../activities/alikassa';
+import type { GopayStatus, TransferActivities, TransferCreateOutcome } from '../activities/transfer';
+import { readAliKassaState } from '../providers/alikassa/states';
+import { readMidtransState } from '../providers/klink/states';
+import { LEGACY_REVIEW_UPDATES, type ResolveReviewInput } from './saga-definitions';
+import { sagaActivities, startSaga } from './saga-kernel';
 import {
-  ActivityFailure,
-  allHandlersFinished,
-  condition,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { AliKassaActivities } from '../activities/alikassa';
-import type { TransferActivities } from '../activities/transfer';
-import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
-import {
-  resolveTransferReviewUpdate,
-  transferStatusQuery,
+  TRANSFER_ACTIVITIES,
+  TRANSFER_FINAL_STATUSES,
   transferWebhookSignal,
   type TransferInput,
   type TransferReviewAction,
@@ -35,32 +35,25 @@ import {
   type TransferView,
   type TransferWebhook,
 } from './transfer-definitions';
-import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
-const { transferCreate } = proxyActivities<TransferActivities>({
-  startToCloseTimeout: '60 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 8,
-  },
-});
-// Status reads move nothing: retried patiently.
-const { alikassaPaymentStatus } = proxyActivities<AliKassaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: SAFE_TO_REPEAT_RETRY,
-});
 /** The patch that added GoPay polling and cancel-at-expiry (see the wait loop). */
 const GOPAY_ACTIONS_PATCH = 'gopay-midtrans-actions';
-const { gopayStatus, gopayCancel } = proxyActivities<TransferActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: SAFE_TO_REPEAT_RETRY,
-});
+/**
+ * The patch that parks on a provider status the engine cannot read (before it: "not yet", so a
+ * paid AliKassa payment could end EXPIRED) and asks AliKassa once more at expiry. Executions whose
+ * history passed such a point before this change replay it as they ran.
+ */
+const UNKNOWN_STATE_PARKS_PATCH = 'transfer-unknown-state-parks';
 /** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
 const ALIKASSA_FIRST_POLL_MS = 5_000;
+const REVIEW_ACTIONS: TransferReviewAction[] = ['mark-paid', 'mark-not-paid'];
 
 export async function payByTransferWorkflow(input: TransferInput): Promise<TransferView> {
+  const { transferCreate, alikassaPaymentStatus, gopayStatus, gopayCancel } = sagaActivities<
+    TransferActivities & AliKassaActivities,
+    keyof typeof TRANSFER_ACTIVITIES
+  >(TRANSFER_ACTIVITIES);
+
   const view: TransferView = {
     workflowId: workflowInfo().workflowId,
     provider: input.method === 'alikassa' ? 'alikassa' : 'klink',
@@ -72,86 +65,89 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     timeline: [],
   };
   const pending: TransferWebhook[] = [];
-  let resolution: { action: TransferReviewAction; operator: string; note: string } | undefined;
 
-  const setStatus = (status: TransferStatus, note: string, actions?: TransferReviewAction[]) => {
-    view.review = actions ? { reason: note, actions } : undefined;
-    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
-  };
-  const note = (text: string) =>
-    view.timeline.push({ at: new Date(Date.now()).toISOString(), status: view.status, note: text });
+  const saga = startSaga<TransferStatus, TransferReviewAction, TransferView>({
+    view,
+    finalStatuses: TRANSFER_FINAL_STATUSES,
+    // Whatever parked it, the question is the same: did the money arrive?
+    unplannedActions: () => [...REVIEW_ACTIONS],
+    applyResolution,
+    // A payment webhook while a person looks (instructions lost, amount or status unclear) may
+    // settle it; the AliKassa status confirmation then runs as a provider check.
+    whileParked: { ready: () => pending.length > 0, run: async () => void (await settle()) },
+    legacyReviewUpdate: { name: LEGACY_REVIEW_UPDATES.transfer },
+  });
+  const setStatus = (status: TransferStatus, note: string) => saga.setStatus(status, note);
+  const park = (reason: string) => saga.park(reason, [...REVIEW_ACTIONS]);
 
-  setHandler(transferStatusQuery, () => view);
   setHandler(transferWebhookSignal, (w) => {
     if (view.webhooks.some((seen) => seen.reference === w.reference && seen.provider === w.provider)) {
-      note(`webhook ${w.reference} delivered again: counted once`);
+      saga.note(`webhook ${w.reference} delivered again: counted once`);
       return;
     }
     view.webhooks.push(w);
     pending.push(w);
   });
-  setHandler(
-    resolveTransferReviewUpdate,
-    async (r) => {
-      resolution = r;
-      await condition(() => resolution === undefined);
-      return view;
-    },
-    {
-      validator: (arg) => {
-        validateReviewResolution('payment', view, arg);
-      },
-    },
-  );
 
-  tagPayment(view.provider, input.orderId, view.amount);
-  setStatus('CREATING', `creating the ${input.method} payment`);
   const expiryMs = (input.expirySeconds ?? 3600) * 1000;
   const expiresAt = new Date(Date.now() + expiryMs).toISOString();
 
-  let created;
-  try {
-    created = await transferCreate(input);
-  } catch (err) {
-    setStatus('NEEDS_REVIEW', `payment not created after retries: ${failureMessage(err)}`, [
-      'mark-paid',
-      'mark-not-paid',
-    ]);
-    created = undefined;
+  async function applyResolution({ action, operator, note }: ResolveReviewInput<TransferReviewAction>) {
+    const by = `by ${operator}: ${note}`;
+    if (action === 'mark-paid') setStatus('PAID', `marked paid ${by}`);
+    else setStatus('FAILED', `marked not paid ${by}`);
   }
-  if (created?.outcome === 'refused') {
-    setStatus(
-      'FAILED',
-      `the provider refused the payment: ${created.code} ${created.message}; nothing to pay`,
-    );
-  } else if (created?.outcome === 'exists') {
-    setStatus(
-      'NEEDS_REVIEW',
-      `the provider has this order but its instructions were lost (${created.message}); still listening for its payment`,
-      ['mark-paid', 'mark-not-paid'],
-    );
-  } else if (created?.outcome === 'created') {
-    view.instructions = { ...created.instructions, expiresAt };
-    tagPayment(view.provider, input.orderId, created.instructions.amountToPay);
-    setStatus('AWAITING_PAYMENT', `pay ${created.instructions.amountToPay} before ${expiresAt}`);
+
+  /** A provider status the engine cannot read parks (patched: before, it was read as "not yet"). */
+  function parkOnUnknown(reason: string): boolean {
+    if (!patched(UNKNOWN_STATE_PARKS_PATCH)) return false;
+    park(reason);
+    return true;
+  }
+
+  /** Step 1: create the payment; the payer's instructions, or why there are none. */
+  function applyCreated(created: TransferCreateOutcome): void {
+    if (created.outcome === 'refused') {
+      setStatus(
+        'FAILED',
+        `the provider refused the payment: ${created.code} ${created.message}; nothing to pay`,
+      );
+    } else if (created.outcome === 'exists') {
+      park(
+        `the provider has this order but its instructions were lost (${created.message}); still listening for its payment`,
+      );
+    } else {
+      view.instructions = { ...created.instructions, expiresAt };
+      saga.tag(view.provider, input.orderId, created.instructions.amountToPay);
+      setStatus('AWAITING_PAYMENT', `pay ${created.instructions.amountToPay} before ${expiresAt}`);
+      saga.answered();
+    }
   }
 
   /**
-   * Applies the verified webhooks received so far; true once the payment is settled. An AliKassa
-   * notification is believed only when AliKassa's own status for the order says so too.
+   * Applies the verified webhooks received so far; true once the payment is settled or parked.
+   * An AliKassa notification is believed only when AliKassa's own status for the order says so too.
    */
   async function settle(): Promise<boolean> {
     while (pending.length > 0) {
       const w = pending.shift()!;
       if (!w.success) {
-        note(`webhook ${w.reference} says ${w.status}: not a payment`);
+        saga.note(`webhook ${w.reference} says ${w.status}: not a payment`);
         continue;
       }
       let amount = w.amount;
       if (w.provider === 'alikassa') {
         const s = await alikassaPaymentStatus({ orderId: input.orderId });
-        if (!s.found || s.state !== 'succeeded') {
-          note(
+        const state = s.found ? readAliKassaState(s) : undefined;
+        if (
+          state === 'unknown' &&
+          parkOnUnknown(
+            `notification ${w.reference} says ${w.status} but AliKassa's status is ${s.status}, a word the engine does not know: check the payment at AliKassa`,
+          )
+        )
+          return true;
+        if (state !== 'paid') {
+          saga.note(
             `notification ${w.reference} says ${w.status} but AliKassa's status is ${s.status ?? 'unknown'}: not believed`,
           );
           continue;
@@ -163,12 +159,10 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
       view.paidAmount = amount;
       view.paidReference = w.reference;
       if ((amount === undefined && needsAmount) || (amount !== undefined && amount !== expected)) {
-        setStatus(
-          'NEEDS_REVIEW',
+        park(
           amount === undefined
             ? `paid (${w.reference}) but the webhook gives no amount; expected exactly ${expected}`
             : `paid ${amount} (${w.reference}), expected exactly ${expected}`,
-          ['mark-paid', 'mark-not-paid'],
         );
         return true;
       }
@@ -179,20 +173,44 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     return false;
   }
 
-  /** GoPay (v2): Midtrans' own status; a settled charge is treated like a notification. */
-  async function pollGopay(statusUrl: string): Promise<void> {
-    const s = await gopayStatus({ statusUrl });
-    if (s.state === 'paid') {
-      pending.push({
-        provider: 'klink',
-        orderId: input.orderId,
-        reference: `midtrans-status-${input.orderId}`,
-        status: s.transactionStatus ?? 'settlement',
-        success: true,
-        amount: s.grossAmount,
-        receivedAt: new Date(Date.now()).toISOString(),
-      });
-    }
+  /** A settled charge or payment found by a status call is treated like a notification. */
+  function queueFromStatus(
+    provider: TransferWebhook['provider'],
+    reference: string,
+    status: string,
+    amount?: number,
+  ) {
+    pending.push({
+      provider,
+      orderId: input.orderId,
+      reference,
+      status,
+      success: true,
+      amount,
+      receivedAt: new Date(Date.now()).toISOString(),
+    });
+  }
+
+  /** GoPay (v2): Midtrans' own status. 'not-configured' when this worker cannot ask Midtrans. */
+  async function pollGopay(statusUrl: string): Promise<'asked' | 'parked' | 'not-configured'> {
+    const s: GopayStatus = await gopayStatus({ statusUrl });
+    if (s.notConfigured) return 'not-configured';
+    const state = readMidtransState(s);
+    if (state === 'paid')
+      queueFromStatus(
+        'klink',
+        `midtrans-status-${input.orderId}`,
+        s.transactionStatus ?? 'settlement',
+        s.grossAmount,
+      );
+    if (
+      state === 'unknown' &&
+      parkOnUnknown(
+        `Midtrans says the GoPay charge is ${s.transactionStatus ?? '(no status)'}, a word the engine does not know: check the charge`,
+      )
+    )
+      return 'parked';
+    return 'asked';
   }
 
   /**
@@ -206,18 +224,16 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
       return false;
     }
     if (outcome === 'not-configured') {
-      note(
+      saga.note(
         'no MIDTRANS_SERVER_KEY: the GoPay charge was not cancelled at Midtrans (it expires there by itself)',
       );
       return false;
     }
-    note('Midtrans refused the cancel: the customer has paid; confirming by its status');
-    if (statusUrl) await pollGopay(statusUrl);
+    saga.note('Midtrans refused the cancel: the customer has paid; confirming by its status');
+    if (statusUrl && (await pollGopay(statusUrl)) === 'parked') return false;
     if (pending.length === 0) {
-      setStatus(
-        'NEEDS_REVIEW',
+      park(
         'Midtrans says the GoPay charge is paid, but neither its status nor a webhook confirmed the amount',
-        ['mark-paid', 'mark-not-paid'],
       );
       return false;
     }
@@ -225,79 +241,84 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
   }
 
   /** AliKassa only: ask its status; a payment it reports is treated like a notification. */
-  async function pollAliKassa(): Promise<'pending' | 'cancelled'> {
-    const s = await alikassaPaymentStatus({ orderId: input.orderId });
-    if (s.found && s.state === 'succeeded') {
-      pending.push({
-        provider: 'alikassa',
-        orderId: input.orderId,
-        reference: `status-${s.id}`,
-        status: s.status ?? 'success',
-        success: true,
-        amount: s.amount,
-        receivedAt: new Date(Date.now()).toISOString(),
-      });
-    }
-    return s.found && s.state === 'failed' ? 'cancelled' : 'pending';
+  async function pollAliKassa(): Promise<'pending' | 'cancelled' | 'parked'> {
+    const s: AliKassaStatus = await alikassaPaymentStatus({ orderId: input.orderId });
+    if (!s.found) return 'pending';
+    const state = readAliKassaState(s);
+    if (state === 'paid') queueFromStatus('alikassa', `status-${s.id}`, s.status ?? 'success', s.amount);
+    if (
+      state === 'unknown' &&
+      parkOnUnknown(
+        `AliKassa's status for the payment is ${s.status}, a word the engine does not know: it may be paid; check it at AliKassa`,
+      )
+    )
+      return 'parked';
+    return state === 'failed' ? 'cancelled' : 'pending';
   }
 
-  if (view.status === 'AWAITING_PAYMENT') {
+  /** Step 2: wait for the payment until expiry (webhooks, and status polls where there are some). */
+  async function awaitPayment(created: Extract<TransferCreateOutcome, { outcome: 'created' }>) {
     const deadline = Date.now() + expiryMs;
     // v2: GoPay charges are also polled through Midtrans' get-status action and cancelled at
     // expiry. Executions started before this change keep the v1 behaviour (webhook only), so
     // their histories replay unchanged.
     const gopayActions =
-      input.method === 'klink-gopay' && created?.outcome === 'created' && patched(GOPAY_ACTIONS_PATCH)
-        ? created.actions
-        : undefined;
-    const polls = input.method === 'alikassa' || gopayActions?.statusUrl !== undefined;
+      input.method === 'klink-gopay' && patched(GOPAY_ACTIONS_PATCH) ? created.actions : undefined;
+    let gopayPolls = gopayActions?.statusUrl !== undefined;
+    let checkedAtExpiry = false;
     let pollMs = ALIKASSA_FIRST_POLL_MS;
     while (!(await settle())) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         if (gopayActions?.cancelUrl && (await cancelGopay(gopayActions.cancelUrl, gopayActions.statusUrl)))
           continue;
+        // AliKassa (patched): asked once more, so a payment whose notification was lost is not
+        // expired between two polls.
+        if (input.method === 'alikassa' && !checkedAtExpiry && patched(UNKNOWN_STATE_PARKS_PATCH)) {
+          checkedAtExpiry = true;
+          const polled = await pollAliKassa();
+          if (polled === 'parked') return;
+          if (pending.length > 0) continue;
+        }
         if (view.status === 'AWAITING_PAYMENT') {
           setStatus(
             'EXPIRED',
             `not paid before ${expiresAt}; a later payment is kept for an operator by the gateway`,
           );
         }
-        break;
+        return;
       }
+      const polls = input.method === 'alikassa' || gopayPolls;
       const wait = polls ? Math.min(pollMs, remaining) : remaining;
       if (await condition(() => pending.length > 0, wait)) continue;
       if (Date.now() >= deadline) continue;
       if (input.method === 'alikassa') {
-        if ((await pollAliKassa()) === 'cancelled') {
+        const polled = await pollAliKassa();
+        if (polled === 'parked') return;
+        if (polled === 'cancelled') {
           setStatus('EXPIRED', 'AliKassa reports the payment cancelled or failed; nothing was paid');
-          break;
+          return;
         }
-      } else if (gopayActions?.statusUrl) {
-        await pollGopay(gopayActions.statusUrl);
+      } else if (gopayPolls) {
+        const polled = await pollGopay(gopayActions!.statusUrl!);
+        if (polled === 'parked') return;
+        if (polled === 'not-configured') {
+          // Nothing was asked: the webhook (and Midtrans' own expiry) decide.
+          saga.note('no MIDTRANS_SERVER_KEY: the GoPay charge is not polled; waiting for its webhook');
+          gopayPolls = false;
+        }
       }
       pollMs = Math.min(pollMs * 2, 300_000);
     }
   }
 
-  while (view.status === 'NEEDS_REVIEW') {
-    await condition(() => resolution !== undefined || pending.length > 0);
-    if (resolution === undefined) {
-      // A payment webhook while a person looks (instructions lost): it may settle it.
-      await settle();
-      continue;
-    }
-    const by = `by ${resolution.operator}: ${resolution.note}`;
-    if (resolution.action === 'mark-paid') setStatus('PAID', `marked paid ${by}`);
-    else setStatus('FAILED', `marked not paid ${by}`);
-    resolution = undefined;
-  }
+  saga.tag(view.provider, input.orderId, view.amount);
+  setStatus('CREATING', `creating the ${input.method} payment`);
 
-  await condition(allHandlersFinished);
-  return view;
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return saga.run(async () => {
+    // A create out of retries throws on: the kernel parks it with transferCreate named.
+    const created = await transferCreate(input);
+    applyCreated(created);
+    if (view.status === 'AWAITING_PAYMENT' && created.outcome === 'created') await awaitPayment(created);
+  });
 }

@@ -1,6 +1,9 @@
 /** The AliKassa payout saga's shared definitions. */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { TimelineEntry } from './saga-status';
+import { defineSignal } from '@temporalio/workflow';
+import type { AliKassaActivities } from '../activities/alikassa';
+import type { PaymentView } from './saga-definitions';
+import type { ActivityTable } from './saga-kernel';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 export const PAYOUT_WORKFLOW_TYPE = 'alikassaPayoutWorkflow';
 
@@ -18,6 +21,8 @@ export const PAYOUT_STATUSES = [
   'FAILED',
 ] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+export const PAYOUT_FINAL_STATUSES: readonly PayoutStatus[] = ['PAID_OUT', 'FAILED'];
 
 export interface PayoutWorkflowInput {
   orderId: string;
@@ -39,20 +44,31 @@ export interface PayoutWorkflowInput {
 export const PAYOUT_REVIEW_ACTIONS = ['recheck', 'mark-paid-out', 'mark-failed'] as const;
 export type PayoutReviewAction = (typeof PAYOUT_REVIEW_ACTIONS)[number];
 
-export interface PayoutView {
-  workflowId: string;
+export interface PayoutView extends PaymentView<PayoutStatus, PayoutReviewAction> {
   provider: 'alikassa';
-  status: PayoutStatus;
   orderId: string;
   amount: number;
   bankCode: string;
   /** Only the last 4 digits: an account number is personal data. */
   accountLast4: string;
   providerId?: string;
+  /** AliKassa's own word for the payout, for people. */
   providerStatus?: string;
-  review?: { reason: string; actions: PayoutReviewAction[] };
-  timeline: TimelineEntry<PayoutStatus>[];
 }
+
+/**
+ * Every activity the saga calls, with its options (the kernel proxies exactly these).
+ * The create is retried only for failures that certainly never reached AliKassa (the activity
+ * returns every other outcome as a value, see activities/alikassa.ts). Status reads move nothing:
+ * retried patiently.
+ */
+export const PAYOUT_ACTIVITIES = {
+  alikassaCreatePayout: {
+    startToCloseTimeout: '60 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
+  },
+  alikassaPayoutStatus: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+} as const satisfies ActivityTable<AliKassaActivities>;
 
 export interface PayoutNotification {
   reference: string;
@@ -61,8 +77,3 @@ export interface PayoutNotification {
 }
 
 export const payoutNotificationSignal = defineSignal<[PayoutNotification]>('payoutNotification');
-export const resolvePayoutReviewUpdate = defineUpdate<
-  PayoutView,
-  [{ action: PayoutReviewAction; operator: string; note: string }]
->('resolvePayoutReview');
-export const payoutStatusQuery = defineQuery<PayoutView>('status');

@@ -2,8 +2,12 @@
  * The pay-by-transfer saga's shared definitions: the customer pays outside our reach (VA,
  * manual transfer, card page, GoPay, AliKassa page) and the only news is a verified webhook.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { TimelineEntry } from './saga-status';
+import { defineSignal } from '@temporalio/workflow';
+import type { AliKassaActivities } from '../activities/alikassa';
+import type { TransferActivities } from '../activities/transfer';
+import type { PaymentView } from './saga-definitions';
+import type { ActivityTable } from './saga-kernel';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 export const TRANSFER_WORKFLOW_TYPE = 'payByTransferWorkflow';
 
@@ -30,6 +34,8 @@ export const TRANSFER_STATUSES = [
   'FAILED',
 ] as const;
 export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+export const TRANSFER_FINAL_STATUSES: readonly TransferStatus[] = ['PAID', 'EXPIRED', 'FAILED'];
 
 export interface TransferInput {
   orderId: string;
@@ -80,24 +86,35 @@ export interface TransferWebhook {
 export const TRANSFER_REVIEW_ACTIONS = ['mark-paid', 'mark-not-paid'] as const;
 export type TransferReviewAction = (typeof TRANSFER_REVIEW_ACTIONS)[number];
 
-export interface TransferView {
-  workflowId: string;
+export interface TransferView extends PaymentView<TransferStatus, TransferReviewAction> {
   provider: 'klink' | 'alikassa';
   method: TransferMethod;
-  status: TransferStatus;
   orderId: string;
   amount: number;
   instructions?: TransferInstructions;
   paidAmount?: number;
   paidReference?: string;
   webhooks: TransferWebhook[];
-  review?: { reason: string; actions: TransferReviewAction[] };
-  timeline: TimelineEntry<TransferStatus>[];
 }
 
+/**
+ * Every activity the saga calls, with its options (the kernel proxies exactly these).
+ * A create is safe to retry (the order id is unique at the provider, see activities/transfer.ts);
+ * status reads and the GoPay cancel move nothing more when repeated: retried patiently.
+ */
+export const TRANSFER_ACTIVITIES = {
+  transferCreate: {
+    startToCloseTimeout: '60 seconds',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 8,
+    },
+  },
+  alikassaPaymentStatus: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  gopayStatus: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  gopayCancel: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+} as const satisfies ActivityTable<TransferActivities & AliKassaActivities>;
+
 export const transferWebhookSignal = defineSignal<[TransferWebhook]>('transferWebhook');
-export const resolveTransferReviewUpdate = defineUpdate<
-  TransferView,
-  [{ action: TransferReviewAction; operator: string; note: string }]
->('resolveTransferReview');
-export const transferStatusQuery = defineQuery<TransferView>('status');

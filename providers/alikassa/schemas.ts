@@ -10,10 +10,14 @@
  * Statuses (`payment_status`): the document names only `wait` and points to a "Payment status"
  * page it does not include. paysaga reads: wait = pending; success = paid (payment) / paid out
  * (payout); cancel and fail = final, nothing moved. Anything else is kept verbatim and mapped to
- * needs-review: an unknown word must never be read as failure (money may have moved).
+ * needs-review: an unknown word must never be read as failure (money may have moved). The words
+ * are read in one place, states.ts; `aliKassaState` gives the client's and notification's
+ * older names for those states.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { ProviderState } from '../../workflows/saga-definitions';
+import { aliKassaProviderState } from './states';
 
 export class AliKassaAmountError extends Error {
   override readonly name = 'AliKassaAmountError';
@@ -59,19 +63,16 @@ export function parseAliKassaAmount(v: unknown): number {
 
 export type AliKassaState = 'pending' | 'succeeded' | 'failed' | 'needs-review';
 
-/** What a payment_status means for the money (see module doc). */
+const AS_ALIKASSA_STATE: Readonly<Record<ProviderState, AliKassaState>> = {
+  paid: 'succeeded',
+  failed: 'failed',
+  pending: 'pending',
+  unknown: 'needs-review',
+};
+
+/** What a payment_status means for the money (see module doc), read by states.ts. */
 export function aliKassaState(status: string): AliKassaState {
-  switch (status) {
-    case 'wait':
-      return 'pending';
-    case 'success':
-      return 'succeeded';
-    case 'cancel':
-    case 'fail':
-      return 'failed';
-    default:
-      return 'needs-review';
-  }
+  return AS_ALIKASSA_STATE[aliKassaProviderState(status)];
 }
 
 // ---- requests (validated before sending) -------------------------------------------------------

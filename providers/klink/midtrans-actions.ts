@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import { sendSignedRequest } from '../http/signed-request';
 import { ProviderProtocolError } from '../http/errors';
+import type { ProviderState } from '../../workflows/saga-definitions';
 import { parseRupiah } from './money';
+import { midtransState } from './states';
 
 const StatusBody = z
   .object({
@@ -20,8 +22,8 @@ const StatusBody = z
   .loose();
 
 export interface MidtransStatus {
-  /** pending: not paid yet; paid: settlement/capture; cancelled: cancel/expire/deny. */
-  state: 'pending' | 'paid' | 'cancelled' | 'unknown';
+  /** What transaction_status means for the money (states.ts); unknown for a word not listed. */
+  state: ProviderState;
   transactionStatus?: string;
   grossAmount?: number;
 }
@@ -67,17 +69,8 @@ export function createMidtransActions(config: { serverKey: string; timeoutMs: nu
           http,
           `${body.status_code} ${body.status_message ?? ''}`,
         );
-      const t = (body.transaction_status ?? '').toLowerCase();
-      const state =
-        t === 'pending'
-          ? 'pending'
-          : t === 'settlement' || t === 'capture'
-            ? 'paid'
-            : ['cancel', 'expire', 'deny'].includes(t)
-              ? 'cancelled'
-              : 'unknown';
       return {
-        state,
+        state: midtransState(body.transaction_status),
         transactionStatus: body.transaction_status,
         grossAmount: body.gross_amount === undefined ? undefined : parseRupiah(body.gross_amount),
       };

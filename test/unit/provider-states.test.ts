@@ -1,0 +1,101 @@
+/**
+ * The provider states modules: each provider's status words in the engine's words, an unknown
+ * word `unknown` (it parks: never failure, never "not yet"), and results recorded before the
+ * kernel read compatibly (old histories replay through these functions).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ALIKASSA_STATUS_WORDS,
+  aliKassaProviderState,
+  readAliKassaState,
+} from '../../providers/alikassa/states';
+import { aliKassaState } from '../../providers/alikassa/schemas';
+import {
+  MIDTRANS_TRANSACTION_STATUS_WORDS,
+  midtransState,
+  readMidtransState,
+} from '../../providers/klink/states';
+import { PROVIDER_STATES } from '../../workflows/saga-definitions';
+
+describe('AliKassa states', () => {
+  it('maps the words the engine reads today, and nothing else', () => {
+    assert.deepEqual(ALIKASSA_STATUS_WORDS, {
+      wait: 'pending',
+      success: 'paid',
+      cancel: 'failed',
+      fail: 'failed',
+    });
+    assert.equal(aliKassaProviderState('wait'), 'pending');
+    assert.equal(aliKassaProviderState('success'), 'paid');
+    assert.equal(
+      aliKassaProviderState(' Success '),
+      'paid',
+      'read as the client reads it: trimmed, lower case',
+    );
+    assert.equal(aliKassaProviderState('cancel'), 'failed');
+    assert.equal(aliKassaProviderState('fail'), 'failed');
+  });
+
+  it('an unknown word is unknown: never failed, never pending', () => {
+    for (const word of ['refund', 'partially_paid', 'processing', '', 'toString', '__proto__', undefined])
+      assert.equal(aliKassaProviderState(word), 'unknown', String(word));
+  });
+
+  it('reads results of any release: today’s state, the pre-kernel states, or the word', () => {
+    assert.equal(readAliKassaState({ state: 'paid', status: 'success' }), 'paid');
+    assert.equal(readAliKassaState({ state: 'succeeded', status: 'success' }), 'paid');
+    assert.equal(readAliKassaState({ state: 'needs-review', status: 'refund' }), 'unknown');
+    assert.equal(readAliKassaState({ state: 'failed', status: 'cancel' }), 'failed');
+    assert.equal(readAliKassaState({ state: 'pending', status: 'wait' }), 'pending');
+    assert.equal(readAliKassaState({ status: 'success' }), 'paid', 'no state: the word decides');
+    assert.equal(readAliKassaState({ status: 'refund' }), 'unknown');
+    assert.equal(readAliKassaState({}), 'unknown');
+  });
+
+  it('the client’s older state names stay consistent with the engine states', () => {
+    const older = { paid: 'succeeded', failed: 'failed', pending: 'pending', unknown: 'needs-review' };
+    for (const word of [...Object.keys(ALIKASSA_STATUS_WORDS), 'refund'])
+      assert.equal(aliKassaState(word), older[aliKassaProviderState(word)], word);
+  });
+});
+
+describe('Midtrans (GoPay) states', () => {
+  it('maps transaction_status words', () => {
+    const expected = {
+      settlement: 'paid',
+      capture: 'paid',
+      pending: 'pending',
+      cancel: 'failed',
+      expire: 'failed',
+      deny: 'failed',
+      failure: 'failed',
+    };
+    assert.deepEqual(MIDTRANS_TRANSACTION_STATUS_WORDS, expected);
+    for (const [word, state] of Object.entries(expected)) {
+      assert.equal(midtransState(word), state, word);
+      assert.equal(midtransState(word.toUpperCase()), state, `${word} in capitals`);
+    }
+  });
+
+  it('an unknown word is unknown', () => {
+    for (const word of ['refund', 'partial_refund', 'authorize', 'chargeback', '', 'constructor', undefined])
+      assert.equal(midtransState(word), 'unknown', String(word));
+  });
+
+  it('reads results of any release: pre-kernel cancelled is failed', () => {
+    assert.equal(readMidtransState({ state: 'cancelled', transactionStatus: 'expire' }), 'failed');
+    assert.equal(readMidtransState({ state: 'paid', transactionStatus: 'settlement' }), 'paid');
+    assert.equal(readMidtransState({ state: 'pending' }), 'pending');
+    assert.equal(readMidtransState({ state: 'unknown', transactionStatus: 'refund' }), 'unknown');
+    assert.equal(readMidtransState({ transactionStatus: 'deny' }), 'failed');
+  });
+
+  it('every state either module gives is an engine state', () => {
+    for (const s of [
+      ...Object.values(MIDTRANS_TRANSACTION_STATUS_WORDS),
+      ...Object.values(ALIKASSA_STATUS_WORDS),
+    ])
+      assert.ok((PROVIDER_STATES as readonly string[]).includes(s), s);
+  });
+});
