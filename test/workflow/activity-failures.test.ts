@@ -86,7 +86,7 @@ const activities = Object.fromEntries(
   Object.entries(HAPPY).map(([name, happy]) => [
     name,
     async (...args: unknown[]) => {
-      const script = scripts.get(Context.current().info.workflowExecution.workflowId);
+      const script = scripts.get(Context.current().info.workflowExecution!.workflowId);
       if (script?.fail === name)
         throw ApplicationFailure.nonRetryable(
           `injected: ${name} failed in a way nobody planned for`,

@@ -16,7 +16,11 @@ import type { FulfilmentRequest } from '../../activities/fulfilment';
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyText } from '../helpers/history-text';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE, testCodecKeys } from '../helpers/test-env';
-import { PRAKERJA_WORKFLOW_TYPE, prakerjaWorkflowId } from '../../workflows/prakerja-definitions';
+import {
+  PRAKERJA_WORKFLOW_TYPE,
+  prakerjaWorkflowId,
+  type PrakerjaPaymentView,
+} from '../../workflows/prakerja-definitions';
 
 const RIGHT_OTP = '123456';
 const TOKEN = 'ptk_secret_token_do_not_leak';
@@ -109,7 +113,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     assert.equal(right.accepted, true);
     assert.equal(right.transactionCode, `TRX${p.invoiceCode}`);
 
-    const final = await paysaga.result(workflowId);
+    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'COMPLETED');
     assert.equal(final.fulfilmentReference, `ref-${p.invoiceCode}`);
     assert.deepEqual(
@@ -161,7 +165,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
         return true;
       },
     );
-    const view = await paysaga.status(workflowId);
+    const view = await paysaga.status<PrakerjaPaymentView>(workflowId);
     assert.equal(view.status, 'AWAITING_OTP');
     assert.equal(view.otpAttemptsLeft, 3);
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 0);
@@ -200,7 +204,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     });
     const { workflowId } = await paysaga.startPrakerjaPayment(p);
     await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    const final = await paysaga.result(workflowId);
+    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'VOIDED');
     assert.deepEqual(
       calls.void.filter((i) => i === p.invoiceCode),
@@ -237,7 +241,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     await paysaga.cancel(workflowId, { reason: 'customer changed their mind' });
     release();
     await otp;
-    const final = await paysaga.result(workflowId);
+    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'VOIDED');
     assert.equal(calls.fulfil.filter((i) => i === p.invoiceCode).length, 0, 'nothing delivered');
     assert.equal(calls.void.filter((i) => i === p.invoiceCode).length, 1);
@@ -267,7 +271,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     const { workflowId } = await paysaga.startPrakerjaPayment(p);
     await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
     await waitFor(async () => (await paysaga.status(workflowId)).status === 'NEEDS_REVIEW');
-    const view = await paysaga.status(workflowId);
+    const view = await paysaga.status<PrakerjaPaymentView>(workflowId);
     assert.equal(view.review?.code, 'ERRVOD40004');
     assert.deepEqual(view.review?.actions, ['retry-void', 'mark-voided', 'mark-completed']);
 
@@ -285,7 +289,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
       operator: 'ana',
     });
     assert.equal(resolved.status, 'VOIDED');
-    const final = await paysaga.result(workflowId);
+    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.resolution?.operator, 'ana');
     const desc = await env.client.workflow.getHandle(workflowId).describe();
     assert.deepEqual(desc.searchAttributes.PaysagaNeedsReview, [false]);
@@ -314,7 +318,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
     const { workflowId } = await paysaga.startPrakerjaPayment(p);
     await paysaga.submitOtp(workflowId, { otp: '987654' });
     await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    await paysaga.result(workflowId);
+    await paysaga.result<PrakerjaPaymentView>(workflowId);
     // A client without the codec sees what Temporal stores.
     const raw = new Client({ connection: env.client.connection, namespace: TEST_NAMESPACE });
     const history = await raw.workflow.getHandle(workflowId).fetchHistory();
