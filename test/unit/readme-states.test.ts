@@ -15,11 +15,12 @@ import { PPOB_STATUSES } from '../../workflows/ppob-definitions';
 import { PRAKERJA_STATUSES } from '../../workflows/prakerja-definitions';
 import { TRANSFER_STATUSES } from '../../workflows/transfer-definitions';
 import { UNMATCHED_STATUSES } from '../../workflows/unmatched-report';
+import { SAGA_NAMES, SAGAS } from '../../workflows/sagas';
 
-/** Marker name in the README -> the saga's statuses in the code. */
+/** Marker name in the README (the saga's key in workflows/sagas.ts) -> its statuses in the code. */
 const SAGA_STATUSES: Record<string, readonly string[]> = {
   prakerja: PRAKERJA_STATUSES,
-  'klink-refund': KLINK_REFUND_STATUSES,
+  klinkRefund: KLINK_REFUND_STATUSES,
   ppob: PPOB_STATUSES,
   transfer: TRANSFER_STATUSES,
   payout: PAYOUT_STATUSES,
@@ -103,6 +104,11 @@ describe('README state tables', () => {
       });
     });
   }
+
+  it('covers every saga the engine runs (workflows/sagas.ts), with the same status list', () => {
+    assert.deepEqual(Object.keys(SAGA_STATUSES).sort(), [...SAGA_NAMES].sort(), 'one README table per saga');
+    for (const saga of SAGA_NAMES) assert.equal(SAGA_STATUSES[saga], SAGAS[saga].statuses, saga);
+  });
 
   it('has a table for no saga the code lacks', () => {
     const markers = [...README.matchAll(/<!-- states:([\w-]+) -->/g)].map((m) => m[1]!);
