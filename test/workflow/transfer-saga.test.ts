@@ -1,25 +1,43 @@
 /**
  * The pay-by-transfer saga on a real Temporal dev server, with the webhooks arriving through the
- * real gateway over HTTP (signed as K-Link signs them) and a scripted create.
+ * real gateway over HTTP (signed as K-Link signs them), a scripted create and scripted AliKassa
+ * and Midtrans status answers (their words read by the real states modules of providers/).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { TransferCreateOutcome } from '../../activities/transfer';
+import type { AliKassaStatus } from '../../activities/alikassa';
+import type { GopayStatus, TransferCreateOutcome } from '../../activities/transfer';
 import { PaysagaClient } from '../../client/paysaga-client';
 import { createLogger } from '../../common/logger';
 import { buildGateway } from '../../gateway/server';
+import { aliKassaProviderState } from '../../providers/alikassa/states';
+import { midtransState } from '../../providers/klink/states';
 import { AesGcmPayloadCodec } from '../../workers/codec';
-import type { TransferInput, TransferView } from '../../workflows/transfer-definitions';
+import { LEGACY_REVIEW_UPDATES, resolveReviewUpdate, statusQuery } from '../../workflows/saga-definitions';
+import { SA_NEEDS_REVIEW } from '../../workflows/search-attributes';
+import {
+  TRANSFER_WORKFLOW_TYPE,
+  transferWebhookSignal,
+  transferWorkflowId,
+  type TransferInput,
+  type TransferView,
+} from '../../workflows/transfer-definitions';
 import type { UnmatchedReportView } from '../../workflows/unmatched-report';
 import { http } from '../helpers/http';
 import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
 
 const PID_KEY = 'pid-key-for-tests-0001';
 const creates = new Map<string, TransferCreateOutcome>();
+/** Per order: AliKassa's payment_status words, one per status call (the last repeats), and a delay. */
+const aliKassaWords = new Map<string, { words: string[]; delayMs?: number }>();
+const aliKassaCalls = new Map<string, number>();
+/** Per order: Midtrans' transaction_status word for the GoPay charge. */
+const midtransWords = new Map<string, string>();
 const activities = {
   async transferCreate(input: TransferInput): Promise<TransferCreateOutcome> {
     return (
@@ -28,6 +46,22 @@ const activities = {
         instructions: { amountToPay: input.amount, vaNumber: '8620910000000058' },
       }
     );
+  },
+  /** As the activity answers: the word kept, its state read by providers/alikassa/states.ts. */
+  async alikassaPaymentStatus(input: { orderId: string }): Promise<AliKassaStatus> {
+    const script = aliKassaWords.get(input.orderId) ?? { words: ['wait'] };
+    const n = (aliKassaCalls.get(input.orderId) ?? 0) + 1;
+    aliKassaCalls.set(input.orderId, n);
+    if (script.delayMs) await new Promise((r) => setTimeout(r, script.delayMs));
+    const word = script.words[Math.min(n, script.words.length) - 1]!;
+    return { found: true, state: aliKassaProviderState(word), status: word, amount: 150_000, id: 'AK-1' };
+  },
+  async gopayStatus(input: { statusUrl: string }): Promise<GopayStatus> {
+    const word = midtransWords.get(new URL(input.statusUrl).pathname.split('/')[2]!) ?? 'pending';
+    return { state: midtransState(word), transactionStatus: word, grossAmount: 150_000 };
+  },
+  async gopayCancel(): Promise<'cancelled'> {
+    return 'cancelled';
   },
 };
 
@@ -81,7 +115,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     };
     const res = await http('POST', `${base}/v1/transfers`, body);
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    return { orderId, workflowId: res.body.workflowId as string };
+    return { orderId, workflowId: res.body.workflowId as string, answer: res.body };
   };
   const settlement = (orderId: string, extra: Record<string, unknown> = {}) =>
     JSON.stringify({
@@ -107,7 +141,9 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
 
   it('shows the instructions, then a verified settlement pays it; the same webhook twice counts once', async () => {
     const t = await start();
-    await until(t.workflowId, 'AWAITING_PAYMENT');
+    // The first answer: the start itself answers with the instructions (update-with-start).
+    assert.equal(t.answer.status, 'AWAITING_PAYMENT');
+    assert.equal(t.answer.instructions?.vaNumber, '8620910000000058');
     assert.equal((await view(t.workflowId)).instructions?.vaNumber, '8620910000000058');
     const raw = settlement(t.orderId);
     const first = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
@@ -212,5 +248,144 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     const raw = settlement('L-1');
     await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
     assert.equal((await paysaga.result<TransferView>(lost.workflowId)).status, 'PAID');
+  });
+
+  // ---- unknown provider words park; a webhook-triggered check and a resolve do not hang ----
+
+  const handleOf = (id: string): WorkflowHandle => env.client.workflow.getHandle(id);
+  const needsReviewAttribute = async (id: string) =>
+    (await handleOf(id).describe()).typedSearchAttributes.get(SA_NEEDS_REVIEW);
+  const resolve = (id: string, action: string, note = 'checked the payment with the provider') =>
+    handleOf(id).executeUpdate(resolveReviewUpdate, { args: [{ action, operator: 'ana', note }] });
+  const aliKassa = (orderId: string, extra: Partial<TransferInput> = {}): TransferInput => ({
+    orderId,
+    method: 'alikassa',
+    amount: 150_000,
+    customer: { fullname: 'Budi Santoso', phone: '081234567', email: 'b@example.test' },
+    service: 'virtual_account_idr_hpp',
+    customerCode: 'BCAVA',
+    ...extra,
+  });
+  const aliKassaCreated = (orderId: string) =>
+    creates.set(orderId, {
+      outcome: 'created',
+      instructions: {
+        amountToPay: 150_000,
+        redirectUrl: 'https://pay.alikassa.test/p/1',
+        providerReference: '1',
+      },
+    });
+
+  it('AliKassa polled: a status word the engine does not know parks it (NEEDS_REVIEW), never EXPIRED', async () => {
+    const orderId = `AK-UNK-${randomUUID().slice(0, 8)}`;
+    aliKassaCreated(orderId);
+    aliKassaWords.set(orderId, { words: ['partially_paid'] });
+    const answer = await paysaga.startTransfer(aliKassa(orderId, { expirySeconds: 10 }));
+    assert.equal(answer.status, 'AWAITING_PAYMENT', 'the first answer carries the payment page');
+    assert.equal(answer.instructions?.redirectUrl, 'https://pay.alikassa.test/p/1');
+    await until(answer.workflowId, 'NEEDS_REVIEW');
+    const parked = await view(answer.workflowId);
+    assert.match(parked.review!.reason, /partially_paid.*does not know/);
+    assert.deepEqual(parked.review!.actions, ['mark-paid', 'mark-not-paid']);
+    assert.equal(await needsReviewAttribute(answer.workflowId), true, 'PaysagaNeedsReview=true');
+    // Past the order's expiry it still waits for a person: it may be paid.
+    await new Promise((r) => setTimeout(r, 6_000));
+    const later = await view(answer.workflowId);
+    assert.equal(later.status, 'NEEDS_REVIEW');
+    assert.ok(!later.timeline.some((e) => e.status === 'EXPIRED'), 'never EXPIRED');
+    await resolve(answer.workflowId, 'mark-paid');
+    assert.equal((await handleOf(answer.workflowId).result()).status, 'PAID');
+  });
+
+  it('AliKassa: asked once more at expiry, so a payment whose notification was lost is PAID, not EXPIRED', async () => {
+    const orderId = `AK-LATE-${randomUUID().slice(0, 8)}`;
+    aliKassaCreated(orderId);
+    aliKassaWords.set(orderId, { words: ['success'] });
+    // 3 s: shorter than the first poll (5 s), so only the look at expiry can see the payment.
+    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+      workflowId: transferWorkflowId(orderId),
+      taskQueue: 'paysaga',
+      args: [aliKassa(orderId, { expirySeconds: 3 })],
+    });
+    const final = (await handle.result()) as TransferView;
+    assert.equal(final.status, 'PAID');
+    assert.equal(final.paidAmount, 150_000);
+  });
+
+  it('GoPay polled: a Midtrans transaction_status the engine does not know parks it', async () => {
+    const orderId = `GP-UNK-${randomUUID().slice(0, 8)}`;
+    creates.set(orderId, {
+      outcome: 'created',
+      instructions: { amountToPay: 150_000, qrUrl: 'https://midtrans.test/qr', deeplinkUrl: 'gojek://pay' },
+      actions: {
+        statusUrl: `https://midtrans.test/v2/${orderId}/status`,
+        cancelUrl: `https://midtrans.test/v2/${orderId}/cancel`,
+      },
+    });
+    midtransWords.set(orderId, 'authorize');
+    const answer = await paysaga.startTransfer({
+      orderId,
+      method: 'klink-gopay',
+      amount: 150_000,
+      customer: { fullname: 'Budi', phone: '081234567', email: 'b@example.test' },
+      bankCode: 'gopay',
+      productCode: 'e_money',
+      expirySeconds: 60,
+    });
+    assert.equal(answer.instructions?.qrUrl, 'https://midtrans.test/qr');
+    await until(answer.workflowId, 'NEEDS_REVIEW');
+    assert.match((await view(answer.workflowId)).review!.reason, /authorize.*does not know/);
+    assert.equal(await needsReviewAttribute(answer.workflowId), true, 'PaysagaNeedsReview=true');
+    // Resolved through the Update name released before the kernel: running payments keep it.
+    await handleOf(answer.workflowId).executeUpdate(LEGACY_REVIEW_UPDATES.transfer, {
+      args: [{ action: 'mark-not-paid', operator: 'ana', note: 'Midtrans support: never captured' }],
+    });
+    const final = (await handleOf(answer.workflowId).result()) as TransferView;
+    assert.equal(final.status, 'FAILED');
+    assert.equal(final.resolution?.operator, 'ana');
+  });
+
+  it('a resolve while a webhook-triggered AliKassa check runs is refused, never hangs; the workflow completes', async () => {
+    const orderId = `AK-LOST-${randomUUID().slice(0, 8)}`;
+    creates.set(orderId, { outcome: 'exists', message: `AliKassa has order ${orderId} (wait)` });
+    // The confirmation of the notification is slow and says "not yet".
+    aliKassaWords.set(orderId, { words: ['wait'], delayMs: 3_000 });
+    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+      workflowId: transferWorkflowId(orderId),
+      taskQueue: 'paysaga',
+      args: [aliKassa(orderId)],
+    });
+    await until(handle.workflowId, 'NEEDS_REVIEW');
+    await handle.signal(transferWebhookSignal, {
+      provider: 'alikassa',
+      orderId,
+      reference: 'AK-N-1',
+      status: 'success',
+      success: true,
+      amount: 150_000,
+      receivedAt: new Date().toISOString(),
+    });
+    for (let i = 0; i < 50 && !aliKassaCalls.get(orderId); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(aliKassaCalls.get(orderId), 1, 'the check is running');
+
+    const during = await resolve(handle.workflowId, 'mark-paid').then(
+      () => 'applied',
+      (err: unknown) => err,
+    );
+    assert.ok(during instanceof WorkflowUpdateFailedError, `refused, not ${String(during)}`);
+    assert.match(during.cause?.message ?? '', /provider check is in flight/);
+
+    // The check ends (AliKassa says wait: not believed); still parked, and a resolve now applies.
+    for (let i = 0; i < 100; i++) {
+      const v = await handle.query(statusQuery);
+      if (v.timeline.some((e) => /AK-N-1 .* not believed/.test(e.note))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await view(handle.workflowId)).status, 'NEEDS_REVIEW');
+    const applied = await resolve(handle.workflowId, 'mark-not-paid', 'AliKassa says wait; payer cancelled');
+    assert.equal(applied.status, 'FAILED');
+    const final = (await handle.result()) as TransferView;
+    assert.equal(final.status, 'FAILED');
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
   });
 });
