@@ -36,9 +36,14 @@ export default tseslint.config(
             {
               // Type-only imports (activity signatures) are erased before bundling: allowed.
               allowTypeImports: true,
-              group: ['zod', 'node-fetch', '../providers/**', '!../providers/*/states', '../activities/*'],
-              message:
-                "Keep heavy or I/O modules out of workflow code (a provider's pure states.ts is allowed).",
+              group: ['zod', 'node-fetch', '../activities/*'],
+              message: 'Keep heavy or I/O modules out of workflow code.',
+            },
+            {
+              allowTypeImports: true,
+              // Of providers/, only a provider's pure word-to-state map may run in a workflow.
+              regex: '^\\.\\./providers/(?!\\w+/states$)',
+              message: "Keep provider I/O out of workflow code (a provider's pure states.ts is allowed).",
             },
           ],
           paths: [
