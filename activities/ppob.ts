@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { redactText } from '../common/redact';
 import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
 import type { PpobClient, PpobTransaction } from '../providers/ppob/client';
+import type { ProviderState } from '../workflows/saga-definitions';
 
 export interface PpobSubmitInput {
   kind: 'prepaid' | 'postpaid';
@@ -19,7 +20,13 @@ export interface PpobSubmitInput {
 
 /** The provider's answer for our refid, as the saga needs it. */
 export interface PpobAnswer {
-  status: 'Waiting' | 'Pending' | 'Success' | 'Failed';
+  /** The provider's word, for people (the view, the timeline): the saga decides on `state`. */
+  status: string;
+  /**
+   * What the word means for the money (providers/ppob/states.ts). Results recorded before the
+   * saga kernel have none: the saga reads those with ppobState(status).
+   */
+  state?: ProviderState;
   trxId: string;
   sn?: string;
   message: string;
@@ -28,7 +35,9 @@ export interface PpobAnswer {
 
 export type PpobInquiryOutcome =
   | { outcome: 'bill'; inqId: string; amount: number; customerName?: string }
-  | { outcome: 'failed'; message: string };
+  | { outcome: 'failed'; message: string }
+  /** The inquiry answered with a status word the engine does not know: a person looks. */
+  | { outcome: 'unclear'; status: string; message: string };
 
 export function createPpobActivities(client: PpobClient) {
   return {
@@ -40,6 +49,7 @@ export function createPpobActivities(client: PpobClient) {
             : await client.topup({ code: input.code, dest: input.dest, refid: input.refid });
         return {
           status: trx.status,
+          state: trx.state,
           trxId: trx.trxId,
           sn: trx.sn,
           message: trx.message,
@@ -53,7 +63,8 @@ export function createPpobActivities(client: PpobClient) {
     async ppobInquiry(input: { code: string; dest: string; refid: number }): Promise<PpobInquiryOutcome> {
       try {
         const trx = await client.inquiry(input);
-        if (trx.status === 'Failed') return { outcome: 'failed', message: trx.message };
+        if (trx.state === 'failed') return { outcome: 'failed', message: trx.message };
+        if (trx.state === 'unknown') return { outcome: 'unclear', status: trx.status, message: trx.message };
         if (trx.price === undefined)
           throw new ProviderProtocolError('ppob', 'inquiry', 200, 'inquiry answered without a bill amount');
         return { outcome: 'bill', inqId: trx.trxId, amount: trx.price, customerName: trx.customerName };

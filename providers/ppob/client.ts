@@ -6,7 +6,8 @@
  *
  * What a call returns or throws:
  * - a parsed PpobTransaction, whatever its status (Waiting / Pending / Success / Failed: a Failed
- *   purchase is an answer, not an error), after checking it is about what we sent
+ *   purchase is an answer, not an error; a word the document does not list is kept as written,
+ *   with state 'unknown'), after checking it is about what we sent
  *   (`assertSameTransaction`: a different ref_id, code or destination throws RefidMismatchError);
  * - ProviderRejection: 401 / 400 refusals before acting (final, codes in status.ts), other 4xx,
  *   and 1xx / 3xx / 5xx (retryable: the caller re-sends the same refid, see status.ts);
@@ -28,10 +29,12 @@ import {
   type PpobTopupRequest,
 } from './schemas';
 import { PPOB_DEFAULT_TIME_ZONE, ppobDatetime, ppobHeaders } from './signature';
-import { ppobRejection, type PpobOperation, type PpobStatus } from './status';
+import { ppobState } from './states';
+import { ppobRejection, type PpobOperation } from './status';
+import type { ProviderState } from '../../workflows/saga-definitions';
 
 export { parsePpobCallback, PpobCallbackError, type PpobCallback } from './schemas';
-export { PPOB_FINAL_STATUSES, isFinalPpobStatus, type PpobStatus } from './status';
+export { ppobState, type PpobStatus } from './states';
 export { RefidMismatchError } from './refid';
 
 export const PPOB_TOPUP_PATH = '/trx/topup';
@@ -46,7 +49,10 @@ export interface PpobTransaction {
   code: string;
   /** Destination (phone, meter, customer number) as answered ('' when the answer carries none). */
   destination: string;
-  status: PpobStatus;
+  /** The provider's word: Waiting, Pending, Success, Failed, or another word kept as written. */
+  status: string;
+  /** What the word means for the money (states.ts); 'unknown' for a word the document does not list. */
+  state: ProviderState;
   /** Voucher serial / token; undefined while the provider answers ''. */
   sn?: string;
   message: string;
@@ -189,6 +195,7 @@ export function readTransaction(
     code: b.code ?? '',
     destination: b.destination ?? '',
     status: b.status,
+    state: ppobState(b.status),
     ...(b.sn ? { sn: b.sn } : {}),
     message: b.message,
     ...(b.price !== undefined && b.price !== null ? { price: b.price } : {}),

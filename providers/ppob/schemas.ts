@@ -8,7 +8,8 @@
  *   current state). ref_id and trx_id are numbers in the example; strings are accepted too.
  *   Extra fields are kept (`.loose()`).
  * - `status` lists Waiting, Pending, Failed in 1.2; Success appears in the report (2.1) and so
- *   in a repeated-refid answer. Read case-insensitively, written back in the document's case.
+ *   in a repeated-refid answer. Read case-insensitively, written back in the document's case;
+ *   another word is kept as written (its state is 'unknown', see states.ts).
  * - `sn` (the voucher serial / token) is '' until there is one: '' is read as absent.
  * - Inquiry answers are not in the document (decided with the sandbox): status Success with
  *   `price` (the bill, integer rupiah, number or digit string) and `customer_name`; its trx_id is
@@ -19,7 +20,7 @@
  *   are matched case-insensitively (a lowercase key wins over another spelling).
  */
 import { z } from 'zod';
-import type { PpobStatus } from './status';
+import { ppobStatusWord, type PpobStatus } from './states';
 
 // ---- requests -----------------------------------------------------------------------------------
 
@@ -43,20 +44,17 @@ export interface PpobPaymentRequest {
 
 // ---- shared pieces ------------------------------------------------------------------------------
 
-const STATUS_BY_LOWER: Readonly<Record<string, PpobStatus>> = {
-  waiting: 'Waiting',
-  pending: 'Pending',
-  success: 'Success',
-  failed: 'Failed',
-};
-
-/** Waiting | Pending | Success | Failed, any case, surrounding spaces ignored. */
-export const PpobStatusSchema = z.string().transform((s, ctx) => {
-  const status = STATUS_BY_LOWER[s.trim().toLowerCase()];
-  if (status) return status;
-  ctx.addIssue({ code: 'custom', message: `unknown status "${s}" (Waiting, Pending, Success, Failed)` });
-  return z.NEVER;
-});
+/**
+ * Waiting | Pending | Success | Failed in any case, written back in the document's spelling. A
+ * word the document does not list is kept as the provider wrote it (trimmed, never empty): it
+ * is an answer about our refid, not a broken one, and its state is 'unknown' (states.ts), so
+ * the purchase parks at once instead of being asked again and again.
+ */
+export const PpobStatusSchema = z
+  .string()
+  .trim()
+  .min(1, 'status is empty')
+  .transform((s): string => ppobStatusWord(s) ?? s);
 
 /** ref_id: our refid echoed, a JSON number or a digit string, read as a number. */
 const RefidField = z
@@ -139,8 +137,8 @@ export const PpobCallbackQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().positive('must not be 0')),
   status: z.string({ error: 'required: Pending, Success or Failed' }).transform((s, ctx) => {
-    const status = STATUS_BY_LOWER[s.trim().toLowerCase()];
-    if (status && status !== 'Waiting') return status as PpobCallbackStatus;
+    const status = ppobStatusWord(s);
+    if (status && status !== 'Waiting') return status;
     ctx.addIssue({ code: 'custom', message: `"${s.slice(0, 32)}" is not Pending, Success or Failed` });
     return z.NEVER;
   }),

@@ -2,9 +2,9 @@
  * Every PPOB outcome the engine recognises, in ONE place: the transaction statuses and the
  * refusals with their classes.
  *
- * Statuses (document 1.2 and 2.1): Waiting and Pending are not final (keep waiting for the report,
- * or re-send the same refid to ask); Success is final and delivered (the sn carries the voucher or
- * token); Failed is final, nothing was delivered.
+ * Statuses (document 1.2 and 2.1): what each word means for the money is in states.ts (pure, so
+ * the saga reads it too); the table below says why. A word the document does not list is kept
+ * as the provider wrote it, with state 'unknown': the purchase parks for a person.
  *
  * Refusals: the document shows none. The rows below are the wire contract agreed with the
  * sandbox (basis 'wire contract'), so `documented` is false for all of them, as for K-Link.
@@ -17,14 +17,15 @@
  * ditemukan"). Re-sending never buys twice, and it is exactly how the outcome becomes known.
  */
 import { ProviderRejection, type OutcomeClass } from '../http/errors';
+import type { ProviderState } from '../../workflows/saga-definitions';
+import { PPOB_STATES, type PpobStatus } from './states';
 
-export type PpobStatus = 'Waiting' | 'Pending' | 'Success' | 'Failed';
+export type { PpobStatus } from './states';
 
 export interface PpobStatusRow {
   status: PpobStatus;
-  final: boolean;
-  /** Final and the product was delivered. */
-  delivered: boolean;
+  /** What the word means for the money (states.ts). */
+  state: ProviderState;
   basis: string;
   meaning: string;
 }
@@ -32,41 +33,31 @@ export interface PpobStatusRow {
 export const PPOB_STATUS_TABLE: Readonly<Record<PpobStatus, PpobStatusRow>> = {
   Waiting: {
     status: 'Waiting',
-    final: false,
-    delivered: false,
+    state: PPOB_STATES.Waiting,
     basis: 'document 1.2 (the answer to a new request)',
     meaning:
       'Accepted, not yet sent to the operator: keep waiting for the report, or re-send the refid to ask.',
   },
   Pending: {
     status: 'Pending',
-    final: false,
-    delivered: false,
+    state: PPOB_STATES.Pending,
     basis: 'document 1.2 and 2.1',
     meaning: 'Being processed by the operator (PLN, telco): keep waiting; it ends Success or Failed.',
   },
   Success: {
     status: 'Success',
-    final: true,
-    delivered: true,
+    state: PPOB_STATES.Success,
     basis: 'document 2.1 (the report), and so a repeated-refid answer',
     meaning: 'Delivered: the sn is the voucher serial or token. For an inquiry: the bill was found.',
   },
   Failed: {
     status: 'Failed',
-    final: true,
-    delivered: false,
+    state: PPOB_STATES.Failed,
     basis: 'document 1.2 and 2.1',
     meaning:
       'Not delivered and will not be: the purchase can be refunded. For an inquiry: no bill (unknown customer).',
   },
 };
-
-export const PPOB_FINAL_STATUSES: readonly PpobStatus[] = ['Success', 'Failed'];
-
-export function isFinalPpobStatus(status: PpobStatus): boolean {
-  return PPOB_STATUS_TABLE[status].final;
-}
 
 export type PpobOperation = 'topup' | 'inquiry' | 'payment';
 

@@ -122,6 +122,7 @@ describe('PPOB client against a fake provider (HTTP)', () => {
       code: 'S10',
       destination: '08123214214',
       status: 'Waiting',
+      state: 'pending',
       message: 'request trx diterima',
       repeated: false,
     });
@@ -245,6 +246,26 @@ describe('PPOB client against a fake provider (HTTP)', () => {
     assert.deepEqual([t.refid, t.trxId, t.status, t.sn], [16, 'TRX-99', 'Pending', '12345']);
   });
 
+  it('each status word carries its state: Success paid, Failed failed, Waiting and Pending pending', async () => {
+    const expected = { Success: 'paid', FAILED: 'failed', waiting: 'pending', Pending: 'pending' };
+    let refid = 17;
+    for (const [word, state] of Object.entries(expected)) {
+      respond = (b) => trx(b, { status: word });
+      const t = await client().topup({ code: 'S10', dest: '0812', refid: refid++ });
+      assert.equal(t.state, state, word);
+    }
+  });
+
+  it('a status word the document does not list is kept as written, state unknown (not a protocol error)', async () => {
+    respond = (b) => trx(b, { status: ' Refunded ', sn: '' });
+    const t = await client().topup({ code: 'S10', dest: '0812', refid: 30 });
+    assert.deepEqual([t.status, t.state, t.refid], ['Refunded', 'unknown', 30]);
+    assert.equal(seen.length, 1, 'answered once: nothing to retry');
+    respond = (b) => trx(b, { status: 'Suspect' });
+    const inq = await client().inquiry({ code: 'INQPLN', dest: '0812', refid: 31 });
+    assert.deepEqual([inq.status, inq.state], ['Suspect', 'unknown']);
+  });
+
   it('a repeated refid ("trx sebelumnya ditemukan") is read as its current state, repeated: true', async () => {
     respond = (b) =>
       trx(b, {
@@ -331,7 +352,8 @@ describe('PPOB client against a fake provider (HTTP)', () => {
   });
 
   it('a 2xx that is not a transaction is a protocol error naming the field, never showing the token', async () => {
-    respond = () => ({ status: 200, body: { status: 'Maybe', echo: TOKEN } });
+    // No ref_id, and a status that is no word at all: not an answer about our refid.
+    respond = () => ({ status: 200, body: { status: '', echo: TOKEN } });
     const e = await rejected(client().topup({ code: 'S10', dest: '0812', refid: 50 }));
     assert.ok(e instanceof ProviderProtocolError, String(e));
     assert.match(e.message, /ref_id/);
