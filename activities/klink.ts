@@ -19,6 +19,16 @@ import type { RefundCandidate } from '../workflows/klink-refund-definitions';
 export type RefundRequestOutcome =
   | { outcome: 'candidates'; candidates: RefundCandidate[] }
   | { outcome: 'already-refunded'; idTrans: number; datetime?: string }
+  /**
+   * K-Link answered with a refusal its table classes needs-review (NOT_FOUND: it has no paid
+   * order for this id_order and member): nothing can be refunded until a person finds where
+   * the money is.
+   */
+  | { outcome: 'needs-review'; code: string; message: string }
+  /**
+   * What NOT_FOUND returned before the saga kernel. No longer returned: a result recorded then
+   * may still be in a running refund's history, and the saga reads it (see klink-escrow-refund.ts).
+   */
   | { outcome: 'nothing-to-refund'; message: string };
 
 export type RefundAcceptOutcome =
@@ -76,7 +86,9 @@ export function createKLinkActivities(client: KLinkClient) {
         return { outcome: 'paid', settledBy: 'pay' };
       } catch (err) {
         if (err instanceof ProviderRejection) {
-          if (err.code === 'ORDER_EXISTS') return settleByReconcile(input, 'K-Link says the id_order exists');
+          // ORDER_EXISTS: the id_order is ours, so it was our earlier attempt; reconcile says how.
+          if (err.outcomeClass === 'already-done')
+            return settleByReconcile(input, `K-Link says the id_order exists (${err.code})`);
           if (err.outcomeClass === 'final')
             return { outcome: 'declined', code: err.code, message: err.providerMessage };
           if (err.outcomeClass === 'retryable') throw retryable(err);
@@ -113,7 +125,8 @@ export function createKLinkActivities(client: KLinkClient) {
         };
       } catch (err) {
         if (err instanceof ProviderRejection) {
-          if (err.code === 'REFUND_EXISTING') {
+          // REFUND_EXISTING, the one already-done answer of a refund request.
+          if (err.outcomeClass === 'already-done') {
             const existing = parseRefundExisting(err.providerMessage);
             if (existing?.orderId !== undefined && existing.orderId !== input.idOrder) {
               throw ApplicationFailure.nonRetryable(
@@ -127,7 +140,8 @@ export function createKLinkActivities(client: KLinkClient) {
               datetime: existing?.datetime,
             };
           }
-          if (err.code === 'NOT_FOUND') return { outcome: 'nothing-to-refund', message: err.providerMessage };
+          if (err.outcomeClass === 'needs-review')
+            return { outcome: 'needs-review', code: err.code, message: err.providerMessage };
           if (err.outcomeClass === 'final') {
             throw ApplicationFailure.nonRetryable(
               `refund request refused: ${err.code} ${err.providerMessage}`,

@@ -8,50 +8,41 @@
  * - refund-accept is safe to repeat (a repeat answers "refund existing"), so an ambiguous accept
  *   is settled by accepting again, never reported before K-Link answered;
  * - data that does not match is never accepted without a person, and an unconfirmed refund ends
- *   NOT_REFUNDED at the deadline (nothing moved).
+ *   NOT_REFUNDED at the deadline (nothing moved);
+ * - K-Link finding no paid order to refund (NOT_FOUND) parks for a person: the caller says money
+ *   was taken, K-Link does not show it, so someone must find where it is.
+ *
+ * Deterministic code only: no I/O, clocks or randomness except through Temporal's APIs.
  */
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { KLinkActivities } from '../activities/klink';
+import { condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { KLinkActivities, RefundRequestOutcome } from '../activities/klink';
 import {
   confirmRefundUpdate,
+  KLINK_REFUND_ACTIVITIES,
+  KLINK_REFUND_FINAL_STATUSES,
   rejectRefundUpdate,
-  refundStatusQuery,
-  resolveRefundReviewUpdate,
   type KLinkRefundInput,
+  type KLinkRefundReviewAction,
   type KLinkRefundStatus,
   type KLinkRefundView,
   type RefundCandidate,
-  type RefundReviewAction,
 } from './klink-refund-definitions';
-import { recordStatus, tagPayment } from './saga-status';
-
-// Both calls are safe to repeat: asking moves no money, and a repeated accept answers
-// "refund existing". So every uncertain outcome is retried, for about a quarter of an hour,
-// before a person is asked.
-const { klinkEscrowRefundRequest, klinkRefundAccept } = proxyActivities<KLinkActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 20,
-  },
-});
-
-const FINAL: readonly KLinkRefundStatus[] = ['REFUNDED', 'NOT_REFUNDED'];
+import { LEGACY_REVIEW_UPDATES, type ResolveReviewInput } from './saga-definitions';
+import { sagaActivities, startSaga } from './saga-kernel';
 
 type Decision =
   | { kind: 'confirm'; idTrans: number; by: string; note: string }
   | { kind: 'reject'; by: string; note: string };
 
+/** What an operator may do once an accept may have been sent: K-Link may have refunded. */
+const AFTER_ACCEPT: KLinkRefundReviewAction[] = ['retry', 'mark-refunded', 'mark-not-refunded'];
+
 export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promise<KLinkRefundView> {
+  const { klinkEscrowRefundRequest, klinkRefundAccept } = sagaActivities<
+    KLinkActivities,
+    keyof typeof KLINK_REFUND_ACTIVITIES
+  >(KLINK_REFUND_ACTIVITIES);
+
   const view: KLinkRefundView = {
     workflowId: workflowInfo().workflowId,
     provider: 'klink',
@@ -63,19 +54,22 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
     timeline: [],
   };
   let decision: Decision | undefined;
-  let resolution: { action: RefundReviewAction; by: string; note: string } | undefined;
   let chosenIdTrans: number | undefined;
 
-  const setStatus = (status: KLinkRefundStatus, note: string, reviewActions?: RefundReviewAction[]) => {
-    view.review = reviewActions ? { reason: note, actions: reviewActions } : undefined;
-    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
-  };
-  const settled = () => FINAL.includes(view.status) || view.status === 'NEEDS_REVIEW';
+  const saga = startSaga<KLinkRefundStatus, KLinkRefundReviewAction, KLinkRefundView>({
+    view,
+    finalStatuses: KLINK_REFUND_FINAL_STATUSES,
+    // Asking moves no money; once an accept was tried, K-Link may have refunded.
+    unplannedActions: () => (chosenIdTrans === undefined ? ['retry', 'mark-not-refunded'] : AFTER_ACCEPT),
+    applyResolution,
+    legacyReviewUpdate: { name: LEGACY_REVIEW_UPDATES.klinkRefund },
+  });
+  const setStatus = (status: KLinkRefundStatus, note: string) => saga.setStatus(status, note);
+  const settled = () => saga.isFinal() || view.status === 'NEEDS_REVIEW';
 
-  tagPayment('klink', input.idOrder, input.expectedAmount);
+  saga.tag('klink', input.idOrder, input.expectedAmount);
   setStatus('REQUESTING', `asking K-Link what it would refund for order ${input.idOrder}`);
 
-  setHandler(refundStatusQuery, () => view);
   setHandler(
     confirmRefundUpdate,
     async ({ idTrans, operator, note }) => {
@@ -109,39 +103,13 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
       },
     },
   );
-  setHandler(
-    resolveRefundReviewUpdate,
-    async ({ action, operator, note }) => {
-      resolution = { action, by: operator, note };
-      await condition(
-        () => resolution === undefined && view.status !== 'REQUESTING' && view.status !== 'ACCEPTING',
-      );
-      return view;
-    },
-    {
-      validator: (arg) => {
-        if (view.status !== 'NEEDS_REVIEW')
-          throw new Error(`refund ${view.workflowId} is ${view.status}, not in review`);
-        if (!view.review?.actions.includes(arg?.action))
-          throw new Error(`action must be one of: ${view.review?.actions.join(', ')}`);
-        requireOperatorNote(arg);
-      },
-    },
-  );
 
   /** Asks K-Link for its refund data; returns whether the saga should go on to accept. */
   async function request(): Promise<boolean> {
     setStatus('REQUESTING', `asking K-Link what it would refund for order ${input.idOrder}`);
-    let outcome;
-    try {
-      outcome = await klinkEscrowRefundRequest({ idOrder: input.idOrder, idMember: input.idMember });
-    } catch (err) {
-      setStatus('NEEDS_REVIEW', `K-Link refund data not obtained after retries: ${failureMessage(err)}`, [
-        'retry',
-        'mark-not-refunded',
-      ]);
-      return false;
-    }
+    // A request out of retries, or refused, throws on: the kernel parks it with the activity named.
+    const outcome = await klinkEscrowRefundRequest({ idOrder: input.idOrder, idMember: input.idMember });
+    saga.answered();
     if (outcome.outcome === 'already-refunded') {
       chosenIdTrans = outcome.idTrans;
       view.acceptedIdTrans = outcome.idTrans;
@@ -151,21 +119,43 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
       );
       return false;
     }
-    if (outcome.outcome === 'nothing-to-refund') {
-      setStatus('NOT_REFUNDED', `K-Link has nothing to refund for this order and member: ${outcome.message}`);
+    if (outcome.outcome !== 'candidates') {
+      nothingFound(outcome);
       return false;
     }
     view.candidates = outcome.candidates;
     const mismatch = describeMismatch(outcome.candidates, input);
     if (mismatch === undefined) {
       chosenIdTrans = outcome.candidates[0]!.idTrans;
-      view.timeline.push({
-        at: now(),
-        status: view.status,
-        note: `data matches the order: accepting id_trans ${chosenIdTrans}`,
-      });
+      saga.note(`data matches the order: accepting id_trans ${chosenIdTrans}`);
       return true;
     }
+    return awaitOperator(mismatch);
+  }
+
+  /**
+   * K-Link has no paid order to refund for this order and member: a person must find where the
+   * money is. A result recorded before this rule ('nothing-to-refund') ended NOT_REFUNDED then,
+   * and still does when its history replays; read for the first time, it parks too.
+   */
+  function nothingFound(
+    outcome: Extract<RefundRequestOutcome, { outcome: 'needs-review' | 'nothing-to-refund' }>,
+  ): void {
+    if (outcome.outcome === 'nothing-to-refund' && !patched('klink-refund-not-found-parks')) {
+      setStatus('NOT_REFUNDED', `K-Link has nothing to refund for this order and member: ${outcome.message}`);
+      return;
+    }
+    const code = outcome.outcome === 'needs-review' ? outcome.code : 'NOT_FOUND';
+    saga.park(
+      `K-Link finds nothing to refund for order ${input.idOrder} and member ${input.idMember} ` +
+        `(${code}: ${outcome.message}): a person must find where the money is`,
+      AFTER_ACCEPT,
+      { code, providerMessage: outcome.message },
+    );
+  }
+
+  /** Data that does not match: an operator confirms one proposed transaction or rejects. */
+  async function awaitOperator(mismatch: string): Promise<boolean> {
     view.mismatch = mismatch;
     const timeoutMs = (input.confirmTimeoutSeconds ?? 86_400) * 1000;
     view.confirmDeadline = new Date(Date.now() + timeoutMs).toISOString();
@@ -175,40 +165,31 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
       setStatus('NOT_REFUNDED', 'not confirmed before the deadline; nothing was refunded');
       return false;
     }
-    view.decision = { by: decision!.by, note: decision!.note, at: now(), decision: decision!.kind };
-    if (decision!.kind === 'reject') {
-      setStatus('NOT_REFUNDED', `rejected by ${decision!.by}: ${decision!.note}`);
+    const d = decision!;
+    view.decision = { by: d.by, note: d.note, at: now(), decision: d.kind };
+    if (d.kind === 'reject') {
+      setStatus('NOT_REFUNDED', `rejected by ${d.by}: ${d.note}`);
       return false;
     }
-    chosenIdTrans = decision!.idTrans;
+    chosenIdTrans = d.idTrans;
     return true;
   }
 
   async function accept(): Promise<void> {
     const idTrans = chosenIdTrans!;
     setStatus('ACCEPTING', `accepting the refund of id_trans ${idTrans}`);
-    let outcome;
-    try {
-      outcome = await klinkRefundAccept({
-        idOrder: input.idOrder,
-        idMember: input.idMember,
-        idTrans,
-        note: input.note,
-      });
-    } catch (err) {
-      setStatus('NEEDS_REVIEW', `refund-accept not confirmed after retries: ${failureMessage(err)}`, [
-        'retry',
-        'mark-refunded',
-        'mark-not-refunded',
-      ]);
-      return;
-    }
+    // An accept out of retries throws on: the kernel parks it, offering retry / mark-*.
+    const outcome = await klinkRefundAccept({
+      idOrder: input.idOrder,
+      idMember: input.idMember,
+      idTrans,
+      note: input.note,
+    });
     if (outcome.outcome === 'refused') {
-      setStatus('NEEDS_REVIEW', `refund-accept refused: ${outcome.code} ${outcome.message}`, [
-        'retry',
-        'mark-refunded',
-        'mark-not-refunded',
-      ]);
+      saga.park(`refund-accept refused: ${outcome.code} ${outcome.message}`, AFTER_ACCEPT, {
+        code: outcome.code,
+        providerMessage: outcome.message,
+      });
       return;
     }
     view.acceptedIdTrans = outcome.outcome === 'already-refunded' ? outcome.idTrans : idTrans;
@@ -220,23 +201,23 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
     );
   }
 
-  if (await request()) await accept();
-
-  while (view.status === 'NEEDS_REVIEW') {
-    await condition(() => resolution !== undefined);
-    const { action, by, note } = resolution!;
-    view.decision = { by, note, at: now(), decision: action };
-    if (action === 'mark-refunded') setStatus('REFUNDED', `marked refunded by ${by}: ${note}`);
+  async function applyResolution({
+    action,
+    operator,
+    note,
+  }: ResolveReviewInput<KLinkRefundReviewAction>): Promise<void> {
+    view.decision = { by: operator, note, at: now(), decision: action };
+    if (action === 'mark-refunded') setStatus('REFUNDED', `marked refunded by ${operator}: ${note}`);
     else if (action === 'mark-not-refunded')
-      setStatus('NOT_REFUNDED', `marked not refunded by ${by}: ${note}`);
+      setStatus('NOT_REFUNDED', `marked not refunded by ${operator}: ${note}`);
     else if (chosenIdTrans === undefined) {
       if (await request()) await accept();
     } else await accept();
-    resolution = undefined;
   }
 
-  await condition(allHandlersFinished);
-  return view;
+  return saga.run(async () => {
+    if (await request()) await accept();
+  });
 }
 
 /** Undefined when K-Link proposes exactly one transaction for this order, member and amount. */
@@ -264,9 +245,4 @@ function requireOperatorNote(arg: { operator?: unknown; note?: unknown } | undef
 
 function now(): string {
   return new Date(Date.now()).toISOString();
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

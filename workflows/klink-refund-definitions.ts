@@ -1,9 +1,12 @@
 /**
- * The K-Link escrow refund saga's shared definitions: workflow id rule, states, updates,
- * query. Imported by the workflow, the client and the CLI.
+ * The K-Link escrow refund saga's shared definitions: workflow id rule, states, review actions,
+ * activity table, and its own confirm / reject Updates. Imported by the workflow, the client and
+ * the CLI. Status and review are the kernel's (saga-definitions.ts).
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { TimelineEntry } from './saga-status';
+import { defineUpdate } from '@temporalio/workflow';
+import type { KLinkActivities } from '../activities/klink';
+import type { PaymentView } from './saga-definitions';
+import type { ActivityTable } from './saga-kernel';
 
 export const KLINK_REFUND_WORKFLOW_TYPE = 'klinkEscrowRefundWorkflow';
 
@@ -21,6 +24,8 @@ export const KLINK_REFUND_STATUSES = [
   'NOT_REFUNDED',
 ] as const;
 export type KLinkRefundStatus = (typeof KLINK_REFUND_STATUSES)[number];
+
+export const KLINK_REFUND_FINAL_STATUSES: readonly KLinkRefundStatus[] = ['REFUNDED', 'NOT_REFUNDED'];
 
 export interface KLinkRefundInput {
   idOrder: string;
@@ -43,13 +48,30 @@ export interface RefundCandidate {
   datetime: string;
 }
 
-export const REFUND_REVIEW_ACTIONS = ['retry', 'mark-refunded', 'mark-not-refunded'] as const;
-export type RefundReviewAction = (typeof REFUND_REVIEW_ACTIONS)[number];
+export const KLINK_REFUND_REVIEW_ACTIONS = ['retry', 'mark-refunded', 'mark-not-refunded'] as const;
+export type KLinkRefundReviewAction = (typeof KLINK_REFUND_REVIEW_ACTIONS)[number];
 
-export interface KLinkRefundView {
-  workflowId: string;
+/**
+ * Every activity the saga calls, with its options (the kernel proxies exactly these). Both calls
+ * are safe to repeat: asking moves no money, and a repeated accept answers "refund existing".
+ * So every uncertain outcome is retried, for about a quarter of an hour, before a person is asked.
+ */
+const REFUND_CALL = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+  },
+} as const;
+export const KLINK_REFUND_ACTIVITIES = {
+  klinkEscrowRefundRequest: REFUND_CALL,
+  klinkRefundAccept: REFUND_CALL,
+} as const satisfies ActivityTable<KLinkActivities>;
+
+export interface KLinkRefundView extends PaymentView<KLinkRefundStatus, KLinkRefundReviewAction> {
   provider: 'klink';
-  status: KLinkRefundStatus;
   idOrder: string;
   idMember: string;
   expectedAmount: number;
@@ -59,9 +81,8 @@ export interface KLinkRefundView {
   mismatch?: string;
   confirmDeadline?: string;
   acceptedIdTrans?: number;
-  review?: { reason: string; actions: RefundReviewAction[] };
+  /** The last confirm, reject or review resolution: who decided, and why. */
   decision?: { by: string; note: string; at: string; decision: string };
-  timeline: TimelineEntry<KLinkRefundStatus>[];
 }
 
 export interface ConfirmRefundInput {
@@ -76,16 +97,5 @@ export interface RejectRefundInput {
   note: string;
 }
 
-export interface ResolveRefundReviewInput {
-  action: RefundReviewAction;
-  operator: string;
-  note: string;
-}
-
 export const confirmRefundUpdate = defineUpdate<KLinkRefundView, [ConfirmRefundInput]>('confirmRefund');
 export const rejectRefundUpdate = defineUpdate<KLinkRefundView, [RejectRefundInput]>('rejectRefund');
-export const resolveRefundReviewUpdate = defineUpdate<KLinkRefundView, [ResolveRefundReviewInput]>(
-  'resolveRefundReview',
-);
-// The same query name as every saga's, so `paysaga status` reads any payment.
-export const refundStatusQuery = defineQuery<KLinkRefundView>('status');

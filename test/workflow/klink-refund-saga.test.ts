@@ -15,6 +15,7 @@ import {
   klinkRefundWorkflowId,
   type KLinkRefundView,
 } from '../../workflows/klink-refund-definitions';
+import { LEGACY_REVIEW_UPDATES } from '../../workflows/saga-definitions';
 import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
 
 interface Script {
@@ -129,14 +130,67 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     assert.equal(count(calls.accept, r.idOrder), 0);
   });
 
-  it('nothing to refund ends NOT_REFUNDED without an accept', async () => {
+  /** Parked for a person: NEEDS_REVIEW in the view and PaysagaNeedsReview=true, still running. */
+  async function assertParked(workflowId: string) {
+    await waitForStatus(workflowId, 'NEEDS_REVIEW');
+    const d = await env.client.workflow.getHandle(workflowId).describe();
+    assert.equal(d.status.name, 'RUNNING', 'parked, not failed');
+    assert.deepEqual(d.searchAttributes.PaysagaNeedsReview, [true]);
+    return view(workflowId);
+  }
+
+  it('K-Link NOT_FOUND parks for an operator (a person must find where the money is), without an accept', async () => {
+    const r = newRefund();
+    scripts.set(r.idOrder, {
+      request: async () => ({ outcome: 'needs-review', code: 'NOT_FOUND', message: 'data not found' }),
+    });
+    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const parked = await assertParked(workflowId);
+    assert.match(parked.review!.reason, /NOT_FOUND: data not found.*find where the money is/);
+    assert.equal(parked.review!.code, 'NOT_FOUND');
+    assert.deepEqual(parked.review!.actions, ['retry', 'mark-refunded', 'mark-not-refunded']);
+    assert.equal(count(calls.accept, r.idOrder), 0);
+    // The operator found the money was never taken.
+    const done = await paysaga.review<KLinkRefundView>(workflowId, {
+      action: 'mark-not-refunded',
+      operator: 'ana',
+      note: 'the member was never debited: checked the K-Wallet history',
+    });
+    assert.equal(done.status, 'NOT_REFUNDED');
+    assert.equal(done.resolution?.operator, 'ana');
+  });
+
+  it('a "nothing to refund" result from a worker before the kernel, read for the first time, parks too', async () => {
     const r = newRefund();
     scripts.set(r.idOrder, {
       request: async () => ({ outcome: 'nothing-to-refund', message: 'data not found' }),
     });
-    const final = await paysaga.result<KLinkRefundView>((await paysaga.startKLinkRefund(r)).workflowId);
-    assert.equal(final.status, 'NOT_REFUNDED');
-    assert.equal(count(calls.accept, r.idOrder), 0);
+    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const parked = await assertParked(workflowId);
+    assert.match(parked.review!.reason, /find where the money is/);
+    // K-Link fixed its data: a retry asks again and refunds.
+    scripts.delete(r.idOrder);
+    const done = await paysaga.review<KLinkRefundView>(workflowId, {
+      action: 'retry',
+      operator: 'ana',
+      note: 'K-Link restored the escrow row',
+    });
+    assert.equal(done.status, 'REFUNDED');
+    assert.equal(count(calls.accept, r.idOrder), 1);
+  });
+
+  it('a refund request that fails for good parks naming the activity (the workflow does not fail)', async () => {
+    const r = newRefund();
+    scripts.set(r.idOrder, {
+      request: async () => {
+        throw ApplicationFailure.nonRetryable('refund request refused: FAIL Order closed', 'RefundRefused');
+      },
+    });
+    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const parked = await assertParked(workflowId);
+    assert.equal(parked.review!.activity, 'klinkEscrowRefundRequest');
+    assert.match(parked.review!.reason, /klinkEscrowRefundRequest failed for good: refund request refused/);
+    assert.deepEqual(parked.review!.actions, ['retry', 'mark-not-refunded'], 'nothing was accepted');
   });
 
   it('data that does not match waits for an operator; a confirm of a proposed transaction refunds', async () => {
@@ -243,11 +297,26 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     assert.deepEqual(parked.review?.actions, ['retry', 'mark-refunded', 'mark-not-refunded']);
     const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(sa.PaysagaNeedsReview, [true]);
-    const done = await paysaga.resolveRefundReview(workflowId, {
+    const done = await paysaga.review<KLinkRefundView>(workflowId, {
       action: 'retry',
       operator: 'ana',
       note: 'K-Link fixed the escrow row',
     });
+    assert.equal(done.status, 'REFUNDED');
+  });
+
+  it('the review Update name used before the kernel still resolves a parked refund', async () => {
+    const r = newRefund();
+    scripts.set(r.idOrder, {
+      accept: async () => ({ outcome: 'refused', code: 'FAIL', message: 'escrow locked' }),
+    });
+    const { workflowId } = await paysaga.startKLinkRefund(r);
+    await assertParked(workflowId);
+    const done = await env.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate<KLinkRefundView, [object]>(LEGACY_REVIEW_UPDATES.klinkRefund, {
+        args: [{ action: 'mark-refunded', operator: 'ana', note: 'refunded by K-Link support' }],
+      });
     assert.equal(done.status, 'REFUNDED');
   });
 });
