@@ -1,9 +1,15 @@
 /**
- * The PPOB purchase saga's shared definitions: workflow id rule, states, signals, updates,
- * query. Imported by the workflow, the client, the gateway and the CLI.
+ * The PPOB purchase saga's shared definitions: workflow id rule, states, review actions,
+ * activity table, the callback signal and the bill confirmation Update. Imported by the
+ * workflow, the client, the gateway and the CLI. Status and review are the kernel's
+ * (saga-definitions.ts).
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { TimelineEntry } from './saga-status';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { KLinkActivities } from '../activities/klink';
+import type { PpobActivities } from '../activities/ppob';
+import type { PaymentView } from './saga-definitions';
+import type { ActivityTable } from './saga-kernel';
+import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
 export const PPOB_WORKFLOW_TYPE = 'ppobPurchaseWorkflow';
 
@@ -26,6 +32,8 @@ export const PPOB_STATUSES = [
   'CANCELLED',
 ] as const;
 export type PpobStatus = (typeof PPOB_STATUSES)[number];
+
+export const PPOB_FINAL_STATUSES: readonly PpobStatus[] = ['SUCCEEDED', 'FAILED', 'REFUNDED', 'CANCELLED'];
 
 export interface PpobPurchaseInput {
   orderId: string;
@@ -59,17 +67,27 @@ export interface PpobBill {
 export const PPOB_REVIEW_ACTIONS = ['recheck', 'mark-failed', 'mark-succeeded', 'mark-resolved'] as const;
 export type PpobReviewAction = (typeof PPOB_REVIEW_ACTIONS)[number];
 
-export interface PpobPurchaseView {
-  workflowId: string;
+/**
+ * Every activity the saga calls, with its options (the kernel proxies exactly these). Re-sending
+ * a refid is safe by the provider's own rule, so an unclear submit is retried as it was; K-Wallet
+ * pay carries an id_order K-Link keeps unique, and an unclear pay is settled by reconcile.
+ */
+export const PPOB_ACTIVITIES = {
+  ppobSubmit: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  ppobInquiry: { startToCloseTimeout: '30 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  klinkPay: { startToCloseTimeout: '60 seconds', retry: SAFE_TO_REPEAT_RETRY },
+  klinkReconcilePay: { startToCloseTimeout: '60 seconds', retry: SAFE_TO_REPEAT_RETRY },
+} as const satisfies ActivityTable<PpobActivities & KLinkActivities>;
+
+export interface PpobPurchaseView extends PaymentView<PpobStatus, PpobReviewAction> {
   provider: 'ppob';
-  status: PpobStatus;
   orderId: string;
   kind: 'prepaid' | 'postpaid';
   productCode: string;
   destination: string;
   refid: number;
   bill?: PpobBill;
-  /** The provider's last answer for our refid. */
+  /** The provider's last word for our refid (the saga decides on its state, not on the word). */
   providerStatus?: string;
   trxId?: string;
   /** Serial number / token: the proof of delivery. */
@@ -77,8 +95,6 @@ export interface PpobPurchaseView {
   funded?: { idMember: string; amount: number; fundingOrderId: string };
   refundWorkflowId?: string;
   callbacksSeen: number;
-  review?: { reason: string; actions: PpobReviewAction[] };
-  timeline: TimelineEntry<PpobStatus>[];
 }
 
 /** What the gateway heard from the provider's (unsigned) callback: a hint, confirmed before use. */
@@ -88,19 +104,7 @@ export interface PpobCallbackSignal {
   receivedAt: string;
 }
 
-export interface ResolvePpobReviewInput {
-  action: PpobReviewAction;
-  operator: string;
-  note: string;
-  /** For mark-succeeded: the serial number the operator confirmed with the provider. */
-  sn?: string;
-}
-
 export const ppobCallbackSignal = defineSignal<[PpobCallbackSignal]>('ppobCallback');
 export const confirmBillUpdate = defineUpdate<PpobPurchaseView, [{ accept: boolean; operator?: string }]>(
   'confirmBill',
 );
-export const resolvePpobReviewUpdate = defineUpdate<PpobPurchaseView, [ResolvePpobReviewInput]>(
-  'resolvePpobReview',
-);
-export const ppobStatusQuery = defineQuery<PpobPurchaseView>('status');

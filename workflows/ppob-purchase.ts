@@ -9,54 +9,52 @@
  *   provider's answer, not the callback; polling with backoff covers lost callbacks;
  * - Failed refunds the funding through the escrow refund saga (a child with the refund's own
  *   workflow id, so it happens once); still Pending at the deadline is NEEDS_REVIEW, never refunded
- *   blind (a pending top-up may still succeed).
+ *   blind (a pending top-up may still succeed);
+ * - a status word the engine does not know parks at once: the provider may have delivered, so it
+ *   is never read as failure and never as "not yet".
+ *
+ * Deterministic code only: no I/O, clocks or randomness except through Temporal's APIs.
  */
 import {
-  ActivityFailure,
-  allHandlersFinished,
-  ApplicationFailure,
   condition,
   executeChild,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   sleep,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { KLinkActivities, KWalletPayOutcome } from '../activities/klink';
 import type { PpobActivities, PpobAnswer } from '../activities/ppob';
+import { ppobState } from '../providers/ppob/states';
 import { klinkEscrowRefundWorkflow } from './klink-escrow-refund';
 import { klinkRefundWorkflowId, type KLinkRefundView } from './klink-refund-definitions';
 import {
   confirmBillUpdate,
+  PPOB_ACTIVITIES,
+  PPOB_FINAL_STATUSES,
   ppobCallbackSignal,
-  ppobStatusQuery,
-  resolvePpobReviewUpdate,
   type PpobPurchaseInput,
   type PpobPurchaseView,
   type PpobReviewAction,
   type PpobStatus,
-  type ResolvePpobReviewInput,
 } from './ppob-definitions';
-import { recordStatus, tagPayment, validateReviewResolution } from './saga-status';
-import { SA_PROVIDER_REF } from './search-attributes';
-import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
-
-// Re-sending a refid is safe by the provider's own rule, so an unclear submit is retried as it was.
-const { ppobSubmit, ppobInquiry } = proxyActivities<PpobActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: SAFE_TO_REPEAT_RETRY,
-});
-const { klinkPay, klinkReconcilePay } = proxyActivities<KLinkActivities>({
-  startToCloseTimeout: '60 seconds',
-  retry: SAFE_TO_REPEAT_RETRY,
-});
+import { LEGACY_REVIEW_UPDATES, type ProviderState, type ResolveReviewInput } from './saga-definitions';
+import { sagaActivities, startSaga } from './saga-kernel';
 
 /** When an unclear K-Wallet pay is looked up again before a person is asked. */
 const RECONCILE_SCHEDULE_MS = [5_000, 30_000, 120_000];
 
+/** Once the refid was sent: the provider may have delivered. */
+const AFTER_SUBMIT: PpobReviewAction[] = ['recheck', 'mark-failed', 'mark-succeeded'];
+/** Before the refid was sent: nothing was bought (re-sending it would buy, so no recheck). */
+const BEFORE_SUBMIT: PpobReviewAction[] = ['mark-failed', 'mark-resolved'];
+
 export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<PpobPurchaseView> {
+  const { ppobSubmit, ppobInquiry, klinkPay, klinkReconcilePay } = sagaActivities<
+    PpobActivities & KLinkActivities,
+    keyof typeof PPOB_ACTIVITIES
+  >(PPOB_ACTIVITIES);
+
   const view: PpobPurchaseView = {
     workflowId: workflowInfo().workflowId,
     provider: 'ppob',
@@ -74,23 +72,33 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
   // make one: a callback (unsigned, so possibly forged) must never cause that.
   let submitted = false;
   let billDecision: { accept: boolean; operator?: string } | undefined;
-  let resolution: ResolvePpobReviewInput | undefined;
 
-  const setStatus = (status: PpobStatus, note: string, actions?: PpobReviewAction[]) => {
-    view.review = actions ? { reason: note, actions } : undefined;
-    recordStatus(view, status, note, status === 'NEEDS_REVIEW');
-  };
-  const note = (text: string) =>
-    view.timeline.push({ at: new Date(Date.now()).toISOString(), status: view.status, note: text });
+  const saga = startSaga<PpobStatus, PpobReviewAction, PpobPurchaseView>({
+    view,
+    finalStatuses: PPOB_FINAL_STATUSES,
+    // A refund already started is settled by a person with the refund saga: never started twice.
+    unplannedActions: () =>
+      view.refundWorkflowId ? ['mark-resolved'] : submitted ? AFTER_SUBMIT : BEFORE_SUBMIT,
+    applyResolution,
+    validateResolution: ({ action, sn }) => {
+      if (action === 'mark-succeeded' && !sn?.trim())
+        throw new Error('mark-succeeded needs the sn the provider confirmed');
+    },
+    // A callback while a person looks: check once more, it may settle the purchase by itself.
+    whileParked: { ready: () => callbackHint, run: lateCallback },
+    legacyReviewUpdate: { name: LEGACY_REVIEW_UPDATES.ppob },
+  });
+  const setStatus = (status: PpobStatus, note: string) => saga.setStatus(status, note);
 
-  tagPayment('ppob', input.orderId, input.funding?.amount ?? 0);
-  upsertSearchAttributes([{ key: SA_PROVIDER_REF, value: String(input.refid) }]);
+  saga.tag('ppob', input.orderId, input.funding?.amount ?? 0);
+  saga.tagProviderRef(String(input.refid));
   setStatus(view.status, `${input.kind} ${input.productCode} for ${input.destination}, refid ${input.refid}`);
 
-  setHandler(ppobStatusQuery, () => view);
   setHandler(ppobCallbackSignal, (cb) => {
     view.callbacksSeen += 1;
-    note(`callback says ${cb.status}${cb.sn ? ` (sn ${cb.sn})` : ''}: a hint, checking with the provider`);
+    saga.note(
+      `callback says ${cb.status}${cb.sn ? ` (sn ${cb.sn})` : ''}: a hint, checking with the provider`,
+    );
     callbackHint = true;
   });
   setHandler(
@@ -105,21 +113,6 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
         if (view.status !== 'AWAITING_CONFIRMATION')
           throw new Error(`purchase ${view.workflowId} is ${view.status}, not awaiting bill confirmation`);
         if (typeof arg?.accept !== 'boolean') throw new Error('accept must be true or false');
-      },
-    },
-  );
-  setHandler(
-    resolvePpobReviewUpdate,
-    async (r) => {
-      resolution = r;
-      await condition(() => resolution === undefined);
-      return view;
-    },
-    {
-      validator: (arg) => {
-        validateReviewResolution('purchase', view, arg);
-        if (arg.action === 'mark-succeeded' && !arg.sn)
-          throw new Error('mark-succeeded needs the sn the provider confirmed');
       },
     },
   );
@@ -139,25 +132,19 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
       idOrder: fundingOrderId,
       description: `PPOB ${input.productCode} ${input.destination}`,
     };
-    let outcome: KWalletPayOutcome;
-    try {
-      outcome = await klinkPay(payInput);
-      for (const waitMs of RECONCILE_SCHEDULE_MS) {
-        if (outcome.outcome !== 'unknown') break;
-        note(`K-Wallet pay unclear (${outcome.detail}); reconcile again in ${waitMs / 1000}s`);
-        await sleep(waitMs);
-        outcome = await klinkReconcilePay(payInput);
-      }
-    } catch (err) {
-      setStatus('NEEDS_REVIEW', `K-Wallet funding not settled: ${failureMessage(err)}`, [
-        'mark-failed',
-        'mark-resolved',
-      ]);
-      return false;
+    // A pay or reconcile out of retries throws on: the kernel parks it (funding not settled).
+    let outcome: KWalletPayOutcome = await klinkPay(payInput);
+    for (const waitMs of RECONCILE_SCHEDULE_MS) {
+      if (outcome.outcome !== 'unknown') break;
+      saga.note(`K-Wallet pay unclear (${outcome.detail}); reconcile again in ${waitMs / 1000}s`);
+      await sleep(waitMs);
+      outcome = await klinkReconcilePay(payInput);
     }
     if (outcome.outcome === 'paid') {
       view.funded = { idMember: funding.idMember, amount, fundingOrderId };
-      note(`funded from K-Wallet (${outcome.settledBy === 'reconcile' ? 'confirmed by reconcile' : 'paid'})`);
+      saga.note(
+        `funded from K-Wallet (${outcome.settledBy === 'reconcile' ? 'confirmed by reconcile' : 'paid'})`,
+      );
       return true;
     }
     if (outcome.outcome === 'declined') {
@@ -168,7 +155,7 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
       outcome.outcome === 'conflict'
         ? outcome.detail
         : `K-Wallet pay still unknown after reconciling: ${outcome.detail}`;
-    setStatus('NEEDS_REVIEW', why, ['mark-failed', 'mark-resolved']);
+    saga.park(why, BEFORE_SUBMIT);
     return false;
   }
 
@@ -184,71 +171,69 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
       'REFUNDING',
       `${why}; refunding ${view.funded.amount} to ${view.funded.idMember} (${workflowId})`,
     );
-    let refund: KLinkRefundView;
-    try {
-      refund = await executeChild(klinkEscrowRefundWorkflow, {
-        workflowId,
-        args: [
-          {
-            idOrder: view.funded.fundingOrderId,
-            idMember: view.funded.idMember,
-            expectedAmount: view.funded.amount,
-            note: `PPOB ${input.orderId} failed`,
-          },
-        ],
-        // The refund must finish even if this purchase is terminated.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (err) {
-      setStatus('NEEDS_REVIEW', `refund ${workflowId} did not complete: ${failureMessage(err)}`, [
-        'mark-resolved',
-      ]);
-      return;
-    }
+    // The refund saga parks rather than fails; if it still fails (terminated, say), the kernel
+    // parks this purchase naming the child, offering mark-resolved (unplannedActions).
+    const refund: KLinkRefundView = await executeChild(klinkEscrowRefundWorkflow, {
+      workflowId,
+      args: [
+        {
+          idOrder: view.funded.fundingOrderId,
+          idMember: view.funded.idMember,
+          expectedAmount: view.funded.amount,
+          note: `PPOB ${input.orderId} failed`,
+        },
+      ],
+      // The refund must finish even if this purchase is terminated.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
     if (refund.status === 'REFUNDED')
       setStatus('REFUNDED', `purchase failed and the funding came back (${workflowId})`);
     else
-      setStatus('NEEDS_REVIEW', `purchase failed but the refund ended ${refund.status}: see ${workflowId}`, [
+      saga.park(`purchase failed but the refund ended ${refund.status}: see ${workflowId}`, [
         'mark-resolved',
       ]);
   }
 
-  /** Applies the provider's answer for our refid. Returns true when the purchase is settled. */
+  /**
+   * Applies the provider's answer for our refid. Returns true when waiting is over: the purchase
+   * is settled, or parked on a word the engine does not know.
+   */
   async function apply(answer: PpobAnswer, source: string): Promise<boolean> {
     view.providerStatus = answer.status;
     view.trxId = answer.trxId;
-    if (answer.status === 'Success') {
-      view.sn = answer.sn;
-      setStatus('SUCCEEDED', `${source}: Success, sn ${answer.sn ?? '(none)'}`);
-      upsertSearchAttributes([{ key: SA_PROVIDER_REF, value: String(input.refid) }]);
-      return true;
+    switch (stateOf(answer)) {
+      case 'paid':
+        view.sn = answer.sn;
+        setStatus('SUCCEEDED', `${source}: ${answer.status}, sn ${answer.sn ?? '(none)'}`);
+        saga.tagProviderRef(String(input.refid));
+        return true;
+      case 'failed':
+        await refundFunding(`${source}: ${answer.status} (${answer.message})`);
+        return true;
+      case 'pending':
+        if (view.status !== 'WAITING_FINAL')
+          setStatus('WAITING_FINAL', `${source}: ${answer.status}; waiting for the final status`);
+        return false;
+      case 'unknown':
+        saga.park(
+          `${source}: "${answer.status}" (${answer.message}), a status the engine does not know: ` +
+            `refid ${input.refid} may have been delivered; a person checks with the provider`,
+          AFTER_SUBMIT,
+          { providerMessage: answer.message },
+        );
+        return true;
     }
-    if (answer.status === 'Failed') {
-      await refundFunding(`${source}: Failed (${answer.message})`);
-      return true;
-    }
-    if (view.status !== 'WAITING_FINAL')
-      setStatus('WAITING_FINAL', `${source}: ${answer.status}; waiting for the final status`);
-    return false;
   }
 
-  async function submit(): Promise<PpobAnswer | undefined> {
-    try {
-      return await ppobSubmit({
-        kind: input.kind,
-        code: input.productCode,
-        dest: input.destination,
-        refid: input.refid,
-        inqId: view.bill?.inqId,
-      });
-    } catch (err) {
-      setStatus('NEEDS_REVIEW', `provider unreachable for refid ${input.refid}: ${failureMessage(err)}`, [
-        'recheck',
-        'mark-failed',
-        'mark-succeeded',
-      ]);
-      return undefined;
-    }
+  /** Sends the refid: the purchase the first time, a status check every time after. */
+  function submit(): Promise<PpobAnswer> {
+    return ppobSubmit({
+      kind: input.kind,
+      code: input.productCode,
+      dest: input.destination,
+      refid: input.refid,
+      inqId: view.bill?.inqId,
+    });
   }
 
   /** Polls (and listens for callbacks) until a final status or the deadline. */
@@ -261,104 +246,105 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
       await condition(() => callbackHint, Math.min(interval, remaining));
       const source = callbackHint ? 'after a callback, the provider answers' : 'status check';
       callbackHint = false;
-      const answer = await submit();
-      if (!answer) return;
-      if (await apply(answer, source)) return;
+      if (await apply(await submit(), source)) return;
       interval = Math.min(interval * 2, 60_000);
     }
-    setStatus(
-      'NEEDS_REVIEW',
+    saga.park(
       `still ${view.providerStatus} at the deadline: not refunded blind (a pending purchase may still succeed)`,
-      ['recheck', 'mark-failed', 'mark-succeeded'],
+      AFTER_SUBMIT,
     );
   }
 
-  async function purchase(): Promise<void> {
-    if (input.kind === 'postpaid') {
-      setStatus('INQUIRING', `inquiry ${input.productCode} for ${input.destination}`);
-      const inquiry = await ppobInquiry({
-        code: input.productCode,
-        dest: input.destination,
-        refid: input.inquiryRefid ?? input.refid,
-      });
-      if (inquiry.outcome === 'failed') {
-        setStatus('FAILED', `inquiry failed: ${inquiry.message}; nothing was taken`);
-        return;
-      }
-      view.bill = { inqId: inquiry.inqId, amount: inquiry.amount, customerName: inquiry.customerName };
-      upsertSearchAttributes([{ key: SA_PROVIDER_REF, value: String(input.refid) }]);
-      tagPayment('ppob', input.orderId, inquiry.amount);
-      const timeoutMs = (input.confirmTimeoutSeconds ?? 900) * 1000;
-      setStatus(
-        'AWAITING_CONFIRMATION',
-        `bill ${inquiry.amount} for ${inquiry.customerName ?? input.destination}: waiting for the caller`,
-      );
-      if (!(await condition(() => billDecision !== undefined, timeoutMs))) {
-        setStatus('CANCELLED', 'bill not confirmed before the deadline; nothing was taken');
-        return;
-      }
-      if (!billDecision!.accept) {
-        setStatus(
-          'CANCELLED',
-          `bill declined${billDecision!.operator ? ` by ${billDecision!.operator}` : ''}; nothing was taken`,
-        );
-        return;
-      }
+  /** Postpaid: the bill, then the caller's decision. Returns false when the purchase must not go on. */
+  async function inquireAndConfirm(): Promise<boolean> {
+    setStatus('INQUIRING', `inquiry ${input.productCode} for ${input.destination}`);
+    // An inquiry out of retries throws on: the kernel parks it (nothing was taken).
+    const inquiry = await ppobInquiry({
+      code: input.productCode,
+      dest: input.destination,
+      refid: input.inquiryRefid ?? input.refid,
+    });
+    if (inquiry.outcome === 'failed') {
+      setStatus('FAILED', `inquiry failed: ${inquiry.message}; nothing was taken`);
+      return false;
     }
+    if (inquiry.outcome === 'unclear') {
+      saga.park(
+        `inquiry answered "${inquiry.status}" (${inquiry.message}), a status the engine does not know; nothing was taken`,
+        BEFORE_SUBMIT,
+        { providerMessage: inquiry.message },
+      );
+      return false;
+    }
+    view.bill = { inqId: inquiry.inqId, amount: inquiry.amount, customerName: inquiry.customerName };
+    saga.tagProviderRef(String(input.refid));
+    saga.tag('ppob', input.orderId, inquiry.amount);
+    const timeoutMs = (input.confirmTimeoutSeconds ?? 900) * 1000;
+    setStatus(
+      'AWAITING_CONFIRMATION',
+      `bill ${inquiry.amount} for ${inquiry.customerName ?? input.destination}: waiting for the caller`,
+    );
+    saga.answered();
+    if (!(await condition(() => billDecision !== undefined, timeoutMs))) {
+      setStatus('CANCELLED', 'bill not confirmed before the deadline; nothing was taken');
+      return false;
+    }
+    if (!billDecision!.accept) {
+      const by = billDecision!.operator ? ` by ${billDecision!.operator}` : '';
+      setStatus('CANCELLED', `bill declined${by}; nothing was taken`);
+      return false;
+    }
+    return true;
+  }
+
+  async function purchase(): Promise<void> {
+    if (input.kind === 'postpaid' && !(await inquireAndConfirm())) return;
     if (input.funding && !(await fund(input.kind === 'postpaid' ? view.bill!.amount : input.funding.amount)))
       return;
     setStatus('SUBMITTING', `submitting refid ${input.refid}`);
     submitted = true;
     const answer = await submit();
-    if (!answer) return;
+    // The caller's first answer: the refid was sent and the provider answered. Not held back
+    // until a Failed purchase's refund is over (that may wait for a person).
+    saga.answered();
     if (!(await apply(answer, 'submit answered'))) await waitForFinal();
   }
 
-  await purchase();
-
-  while (view.status === 'NEEDS_REVIEW') {
-    await condition(() => resolution !== undefined || callbackHint);
-    if (resolution === undefined) {
-      // A callback while a person looks: check once more, it may settle the purchase by itself.
-      callbackHint = false;
-      if (!submitted) {
-        note('callback ignored: this purchase was never submitted, so there is nothing to check');
-        continue;
-      }
-      const answer = await submit();
-      if (answer && answer.status !== 'Pending' && answer.status !== 'Waiting')
-        await apply(answer, 'late callback, the provider answers');
-      continue;
+  /** While parked, after a callback: the provider's answer settles the purchase when it is final. */
+  async function lateCallback(): Promise<void> {
+    callbackHint = false;
+    if (!submitted) {
+      saga.note('callback ignored: this purchase was never submitted, so there is nothing to check');
+      return;
     }
-    const { action, operator, note: why } = resolution;
-    const by = `by ${operator}: ${why}`;
+    if (view.refundWorkflowId) {
+      // A Failed answer now would start the refund again: a person settles it with that refund.
+      saga.note(
+        `callback noted: the refund ${view.refundWorkflowId} was already started; a person settles it`,
+      );
+      return;
+    }
+    const answer = await submit();
+    if (stateOf(answer) !== 'pending') await apply(answer, 'late callback, the provider answers');
+  }
+
+  async function applyResolution({ action, operator, note, sn }: ResolveReviewInput<PpobReviewAction>) {
+    const by = `by ${operator}: ${note}`;
     if (action === 'recheck') {
       const answer = await submit();
-      if (answer && !(await apply(answer, `recheck ${by}`)))
-        setStatus('NEEDS_REVIEW', `recheck ${by}: still ${answer.status}`, [
-          'recheck',
-          'mark-failed',
-          'mark-succeeded',
-        ]);
+      if (!(await apply(answer, `recheck ${by}`)))
+        saga.park(`recheck ${by}: still ${answer.status}`, AFTER_SUBMIT);
     } else if (action === 'mark-failed') await refundFunding(`marked failed ${by}`);
     else if (action === 'mark-succeeded') {
-      view.sn = resolution.sn;
-      setStatus('SUCCEEDED', `marked succeeded ${by} (sn ${resolution.sn})`);
+      view.sn = sn;
+      setStatus('SUCCEEDED', `marked succeeded ${by} (sn ${sn})`);
     } else setStatus('FAILED', `resolved by hand ${by}`);
-    resolution = undefined;
   }
 
-  await condition(allHandlersFinished);
-  if (!['SUCCEEDED', 'FAILED', 'REFUNDED', 'CANCELLED'].includes(view.status)) {
-    throw ApplicationFailure.nonRetryable(
-      `saga ended in non-final status ${view.status}`,
-      'InvariantViolation',
-    );
-  }
-  return view;
+  return saga.run(purchase);
 }
 
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
+/** The answer's state; results recorded before the kernel carry only the word. */
+function stateOf(answer: PpobAnswer): ProviderState {
+  return answer.state ?? ppobState(answer.status);
 }

@@ -32,10 +32,16 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
   const waitForStatus = (id: string, status: string, timeoutMs = 60_000) =>
     waitUntil(async () => (await view(id)).status === status, timeoutMs, `${id} to reach ${status}`);
 
-  async function buy(extra: Record<string, unknown> = {}) {
+  /**
+   * Starts a prepaid purchase. `outcome` is armed in the sandbox before the start: the start
+   * answers once the provider answered the submit (update-with-start), so a rule armed after it
+   * would come too late for this purchase.
+   */
+  async function buy(extra: Record<string, unknown> = {}, outcome?: 'failed' | 'pending-forever') {
     const n = ++seq;
     const orderId = `P-${process.pid}-${n}`;
     const destination = `08123${String(process.pid).slice(-3)}${String(n).padStart(4, '0')}`;
+    if (outcome) await control('ppob/outcome', { dest: destination, outcome });
     const res = await http('POST', `${stack.gatewayUrl}/v1/ppob/purchases`, {
       orderId,
       kind: 'prepaid',
@@ -63,9 +69,7 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
 
   it('prepaid failure with K-Wallet funding: refunded exactly once, books balanced', async () => {
     const member = await fundedMember(50_000);
-    const p = await buy({ funding: { idMember: member, amount: 10_500 } });
-    await control('ppob/outcome', { refid: p.refid, outcome: 'failed' }).catch(() => undefined);
-    await control('ppob/outcome', { dest: p.destination, outcome: 'failed' });
+    const p = await buy({ funding: { idMember: member, amount: 10_500 } }, 'failed');
     await waitForStatus(p.workflowId, 'REFUNDED');
     assert.equal(await balanceOf(member), 50_000, 'the member has every rupiah back');
     assert.equal((await klinkStats()).byOrder[`ppob-${p.orderId}`].refundAccepts, 1);
@@ -95,8 +99,10 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
 
   it('pending at the deadline: NEEDS_REVIEW, and no refund', async () => {
     const member = await fundedMember(20_000);
-    const p = await buy({ funding: { idMember: member, amount: 10_500 }, finalDeadlineSeconds: 8 });
-    await control('ppob/outcome', { dest: p.destination, outcome: 'pending-forever' });
+    const p = await buy(
+      { funding: { idMember: member, amount: 10_500 }, finalDeadlineSeconds: 8 },
+      'pending-forever',
+    );
     await waitForStatus(p.workflowId, 'NEEDS_REVIEW');
     assert.equal(await balanceOf(member), 9_500, 'the money stays taken: a pending top-up may still succeed');
     assert.equal((await klinkStats()).byOrder[`ppob-${p.orderId}`].refundAccepts, 0);
@@ -106,8 +112,7 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
 
   it('forged callbacks change no money: wrong secret, unknown refid, a status the provider did not report', async () => {
     const member = await fundedMember(30_000);
-    const p = await buy({ funding: { idMember: member, amount: 10_500 }, pollSeconds: 3 });
-    await control('ppob/outcome', { dest: p.destination, outcome: 'failed' });
+    const p = await buy({ funding: { idMember: member, amount: 10_500 }, pollSeconds: 3 }, 'failed');
     const base = stack.ppobCallbackUrl.replace(/\/[^/]+$/, '');
     const wrong = await http(
       'GET',
@@ -153,8 +158,7 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
     await control('ppob/callbacks', { mode: 'drop', count: 100 });
     try {
       const a = await buy();
-      const b = await buy();
-      await control('ppob/outcome', { dest: b.destination, outcome: 'failed' });
+      const b = await buy({}, 'failed');
       await waitForStatus(a.workflowId, 'SUCCEEDED');
       await waitForStatus(b.workflowId, 'FAILED');
       assert.equal((await view(a.workflowId)).callbacksSeen, 0);
@@ -168,8 +172,7 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
     await control('ppob/callbacks', { mode: 'duplicate', count: 100 });
     try {
       const a = await buy({ funding: { idMember: member, amount: 10_500 }, pollSeconds: 30 });
-      const b = await buy({ funding: { idMember: member, amount: 10_500 }, pollSeconds: 30 });
-      await control('ppob/outcome', { dest: b.destination, outcome: 'failed' });
+      const b = await buy({ funding: { idMember: member, amount: 10_500 }, pollSeconds: 30 }, 'failed');
       await waitForStatus(a.workflowId, 'SUCCEEDED');
       await waitForStatus(b.workflowId, 'REFUNDED');
       const stats = await ppobStats();

@@ -1,25 +1,35 @@
 /**
  * The PPOB purchase saga on a real Temporal dev server with scripted provider answers: funding,
  * pending-to-final by polling and by (unsigned, only hinted) callbacks, the refund child, the
- * deadline that never refunds blind, and postpaid bill confirmation.
+ * deadline that never refunds blind, postpaid bill confirmation, and parking: a status word the
+ * engine does not know, an inquiry that fails for good.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../../activities/klink';
 import type { PpobAnswer, PpobInquiryOutcome, PpobSubmitInput } from '../../activities/ppob';
 import { PaysagaClient } from '../../client/paysaga-client';
+import { ppobState } from '../../providers/ppob/states';
 import { ppobCallbackSignal, type PpobPurchaseView } from '../../workflows/ppob-definitions';
+import { LEGACY_REVIEW_UPDATES } from '../../workflows/saga-definitions';
 import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
 
-type Status = PpobAnswer['status'];
 interface Script {
-  /** Provider answers for successive submits of this purchase's refid (the last one repeats). */
-  answers: Status[];
+  /**
+   * Provider words for successive submits of this purchase's refid (the last one repeats); the
+   * stub adds the state as the real activity does.
+   */
+  answers: string[];
+  /** Answer as a worker before the kernel did: the word only, no state. */
+  withoutState?: boolean;
   pay?: KWalletPayOutcome;
   inquiry?: PpobInquiryOutcome;
+  /** The inquiry activity fails for good (non-retryable), as an unreadable answer out of retries. */
+  inquiryFails?: boolean;
 }
 const scripts = new Map<string, Script>();
 const calls = { submit: [] as string[], pay: [] as string[], refundAccept: [] as string[] };
@@ -29,10 +39,12 @@ const activities = {
   async ppobSubmit(input: PpobSubmitInput): Promise<PpobAnswer> {
     const key = input.dest;
     calls.submit.push(key);
-    const answers = scripts.get(key)?.answers ?? ['Success'];
+    const script = scripts.get(key);
+    const answers = script?.answers ?? ['Success'];
     const status = answers[Math.min(count(calls.submit, key), answers.length) - 1]!;
     return {
       status,
+      ...(script?.withoutState ? {} : { state: ppobState(status) }),
       trxId: `T-${key}`,
       sn: status === 'Success' ? `SN-${key}` : undefined,
       message: 'ok',
@@ -40,6 +52,11 @@ const activities = {
     };
   },
   async ppobInquiry(input: { dest: string }): Promise<PpobInquiryOutcome> {
+    if (scripts.get(input.dest)?.inquiryFails)
+      throw ApplicationFailure.nonRetryable(
+        'inquiry answer unreadable: price: expected number',
+        'ProviderProtocolError',
+      );
     return (
       scripts.get(input.dest)?.inquiry ?? {
         outcome: 'bill',
@@ -114,6 +131,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     };
   }
   const view = (id: string) => paysaga.status<PpobPurchaseView>(id);
+  const describe_ = (id: string) => env.client.workflow.getHandle(id).describe();
   const waitForStatus = async (id: string, status: string) => {
     for (let i = 0; i < 150; i++) {
       if ((await view(id)).status === status) return;
@@ -195,14 +213,14 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     const { workflowId } = await paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
     await assert.rejects(
-      paysaga.resolvePpobReview(workflowId, {
+      paysaga.review(workflowId, {
         action: 'mark-succeeded',
         operator: 'ana',
         note: 'provider says delivered',
       }),
       /sn/,
     );
-    const done = await paysaga.resolvePpobReview(workflowId, {
+    const done = await paysaga.review<PpobPurchaseView>(workflowId, {
       action: 'mark-failed',
       operator: 'ana',
       note: 'provider confirmed Failed by phone',
@@ -245,10 +263,17 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Success'] },
       { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
-    await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
+    const start = await paysaga.startPpobPurchase(p);
+    const { workflowId } = start;
+    const bill = { inqId: `INQ-${p.destination}`, amount: 125_000, customerName: 'BUDI' };
+    assert.equal(
+      start.status,
+      'AWAITING_CONFIRMATION',
+      'the start answers with the bill (update-with-start)',
+    );
+    assert.deepEqual(start.bill, bill);
     const waiting = await view(workflowId);
-    assert.deepEqual(waiting.bill, { inqId: `INQ-${p.destination}`, amount: 125_000, customerName: 'BUDI' });
+    assert.deepEqual(waiting.bill, bill);
     assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0, 'nothing taken before the caller confirms');
     const confirmed = await paysaga.confirmBill(workflowId, { accept: true });
     assert.notEqual(confirmed.status, 'AWAITING_CONFIRMATION');
@@ -263,5 +288,102 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
     assert.equal((await paysaga.confirmBill(workflowId, { accept: false })).status, 'CANCELLED');
     assert.equal(count(calls.submit, p.destination), 0);
+  });
+
+  /** Parked for a person: NEEDS_REVIEW in the view and PaysagaNeedsReview=true, still running. */
+  async function assertParked(workflowId: string) {
+    await waitForStatus(workflowId, 'NEEDS_REVIEW');
+    const d = await describe_(workflowId);
+    assert.equal(d.status.name, 'RUNNING', 'parked, not failed');
+    assert.deepEqual(d.searchAttributes.PaysagaNeedsReview, [true]);
+    assert.deepEqual(d.searchAttributes.PaysagaStatus, ['NEEDS_REVIEW']);
+    return view(workflowId);
+  }
+
+  it('a status word the engine does not know in the submit answer parks at once; never refunded', async () => {
+    const p = purchase({ answers: ['Refunded'] }, { funding: { idMember: 'm1', amount: 10_500 } });
+    const start = await paysaga.startPpobPurchase(p);
+    assert.equal(start.status, 'NEEDS_REVIEW', 'the first answer is the parked purchase');
+    const parked = await assertParked(start.workflowId);
+    assert.match(parked.review!.reason, /"Refunded".*does not know/);
+    assert.deepEqual(parked.review!.actions, ['recheck', 'mark-failed', 'mark-succeeded']);
+    assert.equal(parked.providerStatus, 'Refunded');
+    assert.equal(count(calls.submit, p.destination), 1, 'not asked again and again');
+    assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0, 'never read as failed');
+    const done = await paysaga.review<PpobPurchaseView>(start.workflowId, {
+      action: 'mark-succeeded',
+      operator: 'ana',
+      note: 'provider confirmed delivery',
+      sn: 'SN-BY-PHONE',
+    });
+    assert.deepEqual([done.status, done.sn], ['SUCCEEDED', 'SN-BY-PHONE']);
+  });
+
+  it('a status word the engine does not know on a later status check parks (never read as "not yet")', async () => {
+    const p = purchase({ answers: ['Pending', 'Pending', 'Suspect'] });
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const parked = await assertParked(workflowId);
+    assert.match(parked.review!.reason, /status check: "Suspect"/);
+    assert.equal(count(calls.submit, p.destination), 3);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(count(calls.submit, p.destination), 3, 'polling stopped once parked');
+    // A recheck the provider now answers Success settles it.
+    scripts.get(p.destination)!.answers = ['Success'];
+    calls.submit = calls.submit.filter((d) => d !== p.destination);
+    const done = await paysaga.review<PpobPurchaseView>(workflowId, {
+      action: 'recheck',
+      operator: 'ana',
+      note: 'provider says it is final now',
+    });
+    assert.equal(done.status, 'SUCCEEDED');
+  });
+
+  it('a result recorded before the kernel (a word, no state) is read by its word', async () => {
+    const p = purchase({ answers: ['Pending', 'Success'], withoutState: true });
+    const final = await paysaga.result<PpobPurchaseView>((await paysaga.startPpobPurchase(p)).workflowId);
+    assert.equal(final.status, 'SUCCEEDED');
+  });
+
+  it('postpaid: an inquiry that fails for good parks naming ppobInquiry (the workflow does not fail)', async () => {
+    const p = purchase(
+      { answers: ['Success'], inquiryFails: true },
+      { kind: 'postpaid', productCode: 'INQPLN' },
+    );
+    const start = await paysaga.startPpobPurchase(p);
+    assert.equal(start.status, 'NEEDS_REVIEW');
+    const parked = await assertParked(start.workflowId);
+    assert.equal(parked.review!.activity, 'ppobInquiry');
+    assert.match(parked.review!.reason, /ppobInquiry failed for good: inquiry answer unreadable/);
+    assert.deepEqual(parked.review!.actions, ['mark-failed', 'mark-resolved'], 'no recheck: it would buy');
+    const done = await paysaga.review<PpobPurchaseView>(start.workflowId, {
+      action: 'mark-failed',
+      operator: 'ana',
+      note: 'customer number wrong',
+    });
+    assert.equal(done.status, 'FAILED');
+    assert.equal(count(calls.submit, p.destination), 0);
+  });
+
+  it('postpaid: an inquiry answered with a word the engine does not know parks; nothing taken', async () => {
+    const p = purchase(
+      { answers: ['Success'], inquiry: { outcome: 'unclear', status: 'Hold', message: 'under review' } },
+      { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
+    );
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const parked = await assertParked(workflowId);
+    assert.match(parked.review!.reason, /inquiry answered "Hold"/);
+    assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0);
+  });
+
+  it('the review Update name used before the kernel still resolves a parked purchase', async () => {
+    const p = purchase({ answers: ['Pending'] }, { finalDeadlineSeconds: 5 });
+    const { workflowId } = await paysaga.startPpobPurchase(p);
+    await assertParked(workflowId);
+    const done = await env.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate<PpobPurchaseView, [object]>(LEGACY_REVIEW_UPDATES.ppob, {
+        args: [{ action: 'mark-failed', operator: 'ana', note: 'provider confirmed Failed' }],
+      });
+    assert.equal(done.status, 'FAILED');
   });
 });
