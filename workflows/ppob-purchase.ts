@@ -298,15 +298,15 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
   }
 
   async function purchase(): Promise<void> {
+    // A prepaid caller needs nothing back but the refid, which it has: answer at once, never
+    // hold the start call through K-Wallet funding and a submit that may retry for minutes.
+    if (input.kind === 'prepaid') saga.answered();
     if (input.kind === 'postpaid' && !(await inquireAndConfirm())) return;
     if (input.funding && !(await fund(input.kind === 'postpaid' ? view.bill!.amount : input.funding.amount)))
       return;
     setStatus('SUBMITTING', `submitting refid ${input.refid}`);
     submitted = true;
     const answer = await submit();
-    // The caller's first answer: the refid was sent and the provider answered. Not held back
-    // until a Failed purchase's refund is over (that may wait for a person).
-    saga.answered();
     if (!(await apply(answer, 'submit answered'))) await waitForFinal();
   }
 
