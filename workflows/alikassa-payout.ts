@@ -11,7 +11,7 @@
  * - a status call out of retries parks it too (the kernel, with the activity named): the money
  *   may be sent, so a person is asked, never a failed workflow.
  */
-import { condition, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AliKassaActivities, AliKassaStatus } from '../activities/alikassa';
 import { readAliKassaState } from '../providers/alikassa/states';
 import {
@@ -24,7 +24,7 @@ import {
   type PayoutWorkflowInput,
 } from './payout-definitions';
 import { LEGACY_REVIEW_UPDATES, type ResolveReviewInput } from './saga-definitions';
-import { sagaActivities, startSaga } from './saga-kernel';
+import { pollUntilSettled, sagaActivities, startSaga } from './saga-kernel';
 
 /** When an unclear create is looked up before a person is asked. */
 const CONFIRM_SCHEDULE_MS = [2_000, 10_000, 30_000];
@@ -118,17 +118,19 @@ export async function alikassaPayoutWorkflow(input: PayoutWorkflowInput): Promis
 
   /** Waits for the final status: a notification asks at once, else polls doubling to 5 minutes. */
   async function awaitFinal(): Promise<void> {
-    const deadline = Date.now() + (input.finalDeadlineSeconds ?? 86_400) * 1000;
-    let pollMs = (input.pollSeconds ?? 10) * 1000;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await condition(() => notified, Math.min(pollMs, remaining));
-      const source = notified ? 'after a notification, AliKassa says' : 'status check';
-      notified = false;
-      if (apply(await alikassaPayoutStatus({ orderId: input.orderId }), source)) return;
-      pollMs = Math.min(pollMs * 2, 300_000);
-    }
+    const settled = await pollUntilSettled({
+      deadlineMs: (input.finalDeadlineSeconds ?? 86_400) * 1000,
+      firstMs: (input.pollSeconds ?? 10) * 1000,
+      maxMs: 300_000,
+      hinted: () => notified,
+      clearHint: () => (notified = false),
+      check: async (hinted) =>
+        apply(
+          await alikassaPayoutStatus({ orderId: input.orderId }),
+          hinted ? 'after a notification, AliKassa says' : 'status check',
+        ),
+    });
+    if (settled) return;
     park(`not final at the deadline (${view.providerStatus ?? 'no status'})`);
   }
 

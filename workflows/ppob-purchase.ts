@@ -39,7 +39,7 @@ import {
   type PpobStatus,
 } from './ppob-definitions';
 import { LEGACY_REVIEW_UPDATES, type ProviderState, type ResolveReviewInput } from './saga-definitions';
-import { sagaActivities, startSaga } from './saga-kernel';
+import { pollUntilSettled, sagaActivities, startSaga } from './saga-kernel';
 
 /** When an unclear K-Wallet pay is looked up again before a person is asked. */
 const RECONCILE_SCHEDULE_MS = [5_000, 30_000, 120_000];
@@ -238,17 +238,16 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
 
   /** Polls (and listens for callbacks) until a final status or the deadline. */
   async function waitForFinal(): Promise<void> {
-    const deadline = Date.now() + (input.finalDeadlineSeconds ?? 1800) * 1000;
-    let interval = (input.pollSeconds ?? 5) * 1000;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await condition(() => callbackHint, Math.min(interval, remaining));
-      const source = callbackHint ? 'after a callback, the provider answers' : 'status check';
-      callbackHint = false;
-      if (await apply(await submit(), source)) return;
-      interval = Math.min(interval * 2, 60_000);
-    }
+    const settled = await pollUntilSettled({
+      deadlineMs: (input.finalDeadlineSeconds ?? 1800) * 1000,
+      firstMs: (input.pollSeconds ?? 5) * 1000,
+      maxMs: 60_000,
+      hinted: () => callbackHint,
+      clearHint: () => (callbackHint = false),
+      check: async (hinted) =>
+        apply(await submit(), hinted ? 'after a callback, the provider answers' : 'status check'),
+    });
+    if (settled) return;
     saga.park(
       `still ${view.providerStatus} at the deadline: not refunded blind (a pending purchase may still succeed)`,
       AFTER_SUBMIT,

@@ -278,6 +278,37 @@ function innermost(err: Error): string {
   return e.message;
 }
 
+export interface PollPlan {
+  /** How long the saga waits for a final answer before it asks a person. */
+  deadlineMs: number;
+  /** The first wait between checks; it doubles up to maxMs. */
+  firstMs: number;
+  maxMs: number;
+  /** A provider's news (a webhook, a callback) asks at once instead of waiting for the next poll. */
+  hinted: () => boolean;
+  clearHint: () => void;
+  /** One check with the provider; true once the payment is settled. `hinted`: asked because of news. */
+  check: (hinted: boolean) => Promise<boolean>;
+}
+
+/**
+ * Asks the provider until it gives a final answer: at once on news, else on a doubling poll.
+ * Returns false at the deadline (the saga then parks: a pending payment is never guessed at).
+ */
+export async function pollUntilSettled(plan: PollPlan): Promise<boolean> {
+  const deadline = Date.now() + plan.deadlineMs;
+  let interval = plan.firstMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return false;
+    await condition(plan.hinted, Math.min(interval, remaining));
+    const hinted = plan.hinted();
+    plan.clearHint();
+    if (await plan.check(hinted)) return true;
+    interval = Math.min(interval * 2, plan.maxMs);
+  }
+}
+
 /** For sagas that read a failure they planned for: the innermost message. */
 export function failureMessage(err: unknown): string {
   return err instanceof Error ? innermost(err) : String(err);
