@@ -108,6 +108,17 @@ export function createPrakerjaActivities(client: PrakerjaClient) {
 
 export type PrakerjaActivities = ReturnType<typeof createPrakerjaActivities>;
 
+/** For a worker without Prakerja credentials: fail at once and clearly, as the other providers do. */
+export function unconfiguredPrakerjaActivities(): PrakerjaActivities {
+  const fail = async (): Promise<never> => {
+    throw ApplicationFailure.nonRetryable(
+      'Prakerja is not configured on this worker: set PRAKERJA_BASE_URL, PRAKERJA_CLIENT_CODE and PRAKERJA_SIGN_KEY',
+      'ProviderNotConfigured',
+    );
+  };
+  return { prakerjaAuthorize: fail, prakerjaVoid: fail };
+}
+
 function retryable(err: Error): ApplicationFailure {
   return ApplicationFailure.retryable(redactText(err.message), err.name);
 }

@@ -14,7 +14,7 @@ import { createTransferActivities } from '../activities/transfer';
 import { createAliKassaActivities } from '../activities/alikassa';
 import type { AliKassaClient } from '../providers/alikassa/client';
 import type { MidtransActions } from '../providers/klink/midtrans-actions';
-import { createPrakerjaActivities } from '../activities/prakerja';
+import { createPrakerjaActivities, unconfiguredPrakerjaActivities } from '../activities/prakerja';
 import type { PpobClient } from '../providers/ppob/client';
 import type { KLinkClient } from '../providers/klink/client';
 import type { PrakerjaClient } from '../providers/prakerja/client';
@@ -27,7 +27,8 @@ export interface PaysagaWorkerDeps {
   namespace: string;
   taskQueue: string;
   codecKeys: CodecKeys;
-  prakerja: PrakerjaClient;
+  /** Absent when the worker has no Prakerja credentials: its activities then fail clearly. */
+  prakerja?: PrakerjaClient;
   /** Absent when the worker has no K-Link credentials: its activities then fail clearly. */
   klink?: KLinkClient;
   /** Absent when the worker has no PPOB credentials: its activities then fail clearly. */
@@ -51,7 +52,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
     taskQueue: deps.taskQueue,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_ENTRY }),
     activities: {
-      ...createPrakerjaActivities(deps.prakerja),
+      ...(deps.prakerja ? createPrakerjaActivities(deps.prakerja) : unconfiguredPrakerjaActivities()),
       ...createFulfilmentActivities(deps.fulfil),
       ...(deps.klink ? createKLinkActivities(deps.klink) : unconfiguredKLinkActivities()),
       ...(deps.ppob ? createPpobActivities(deps.ppob) : unconfiguredPpobActivities()),
