@@ -5,3 +5,5 @@ export { ppobPurchaseWorkflow } from './ppob-purchase';
 export { unmatchedReportWorkflow } from './unmatched-report';
 export { payByTransferWorkflow } from './pay-by-transfer';
 export { alikassaPayoutWorkflow } from './alikassa-payout';
+export { kwalletTransferWorkflow } from './kwallet-transfer';
+export { kwalletOperationWorkflow } from './kwallet-operation';

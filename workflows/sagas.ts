@@ -13,6 +13,13 @@ import {
   KLINK_REFUND_WORKFLOW_TYPE,
 } from './klink-refund-definitions';
 import {
+  KWALLET_TRANSFER_ACTIVITIES,
+  KWALLET_TRANSFER_FINAL_STATUSES,
+  KWALLET_TRANSFER_REVIEW_ACTIONS,
+  KWALLET_TRANSFER_STATUSES,
+  KWALLET_TRANSFER_WORKFLOW_TYPE,
+} from './kwallet-transfer-definitions';
+import {
   PAYOUT_ACTIVITIES,
   PAYOUT_FINAL_STATUSES,
   PAYOUT_REVIEW_ACTIONS,
@@ -91,6 +98,13 @@ export const SAGAS = {
     finalStatuses: PAYOUT_FINAL_STATUSES,
     reviewActions: PAYOUT_REVIEW_ACTIONS,
     activities: PAYOUT_ACTIVITIES,
+  },
+  kwalletTransfer: {
+    workflowType: KWALLET_TRANSFER_WORKFLOW_TYPE,
+    statuses: KWALLET_TRANSFER_STATUSES,
+    finalStatuses: KWALLET_TRANSFER_FINAL_STATUSES,
+    reviewActions: KWALLET_TRANSFER_REVIEW_ACTIONS,
+    activities: KWALLET_TRANSFER_ACTIVITIES,
   },
   unmatched: {
     workflowType: UNMATCHED_REPORT_WORKFLOW_TYPE,
