@@ -116,6 +116,92 @@ export function buildCli(): Command {
         }),
       ),
     );
+  klink
+    .command('va')
+    .description("register a member's K-Wallet VAs (or show them); prints the VA number per bank")
+    .requiredOption('--member <id>', 'id_member')
+    .requiredOption('--name <name>', "member's name")
+    .requiredOption('--hp <number>', "member's phone")
+    .requiredOption('--email <address>', "member's email")
+    .option('--json', 'print JSON')
+    .action((o) =>
+      withClient(async (c) => {
+        const va = await c.klinkRegisterVa({ idMember: o.member, name: o.name, hp: o.hp, email: o.email });
+        if (o.json) return va;
+        return [
+          `VAs of ${va.idMember}:`,
+          ...va.accounts.map(
+            (a) =>
+              `  bank ${a.bankCode.padEnd(4)} ${a.ok ? (a.vaNumber ?? '') : `not created: ${a.errorMessage ?? a.errorCode ?? ''}`}` +
+              (a.fee ? `  (fee ${a.fee})` : '') +
+              (a.expiryDateTime ? `  until ${a.expiryDateTime}` : ''),
+          ),
+        ].join('\n');
+      }),
+    );
+  klink
+    .command('balance')
+    .description("a member's K-Wallet balance")
+    .requiredOption('--member <id>', 'id_member')
+    .action((o) => withClient((c) => c.klinkBalance({ idMember: o.member })));
+  klink
+    .command('history')
+    .description("a member's K-Wallet history, each row with its direction and amount")
+    .requiredOption('--member <id>', 'id_member')
+    .option('--from <date>', 'start: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" (WIB)')
+    .option('--to <date>', 'end: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" (WIB)')
+    .option('--json', 'print JSON')
+    .action((o) =>
+      withClient(async (c) => {
+        const h = await c.klinkHistory({ idMember: o.member, startDate: o.from, endDate: o.to });
+        if (o.json) return h;
+        if (h.movements.length === 0) return `(no history for ${h.idMember})`;
+        return h.movements
+          .map(
+            (m) =>
+              `${m.datetime}  ${m.direction === 'in' ? '+' : '-'}${m.amount}  balance ${m.balance}  ${m.description}`,
+          )
+          .join('\n');
+      }),
+    );
+  klink
+    .command('voucher')
+    .description(
+      'top up a member with a voucher code (sent once per code; an unclear answer is confirmed by history)',
+    )
+    .requiredOption('--code <voucher>', 'voucher code')
+    .requiredOption('--member <id>', 'id_member who receives the balance')
+    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--description <text>', 'sent to K-Link')
+    .action((o) =>
+      withClient((c) =>
+        c.klinkVoucher({
+          voucherCode: o.code,
+          idMember: o.member,
+          amount: o.amount,
+          description: o.description,
+        }),
+      ),
+    );
+  klink
+    .command('transfer')
+    .description('transfer between two members once per transfer id (workflow kwallet-transfer-<id>)')
+    .requiredOption('--id <transferId>', 'your id for this transfer')
+    .requiredOption('--from <member>', 'id_member who sends')
+    .requiredOption('--to <member>', 'id_member who receives')
+    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--description <text>', 'sent to K-Link, with the reference paysaga adds')
+    .action((o) =>
+      withClient((c) =>
+        c.startKWalletTransfer({
+          transferId: o.id,
+          idMemberSend: o.from,
+          idMemberReceipt: o.to,
+          amount: o.amount,
+          description: o.description,
+        }),
+      ),
+    );
   const refund = program
     .command('refund')
     .description('act on a refund waiting for you (see `status` for its data)');

@@ -131,6 +131,65 @@ export const StartPayoutInput = z.object({
   pollSeconds: z.number().int().min(1).max(3600).optional(),
 });
 
+// ---- K-Wallet (K-Link document section 1) ----
+
+/** A K-Link member id; it becomes part of workflow ids, so only characters safe in ids and URLs. */
+const kwalletMember = (field: string) =>
+  z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, `${field}: 1-64 of A-Z a-z 0-9 . _ -`);
+const kwalletAmount = z
+  .number({ error: 'amount is required: whole rupiah, more than 0' })
+  .int('amount must be whole rupiah')
+  .positive('amount must be more than 0 rupiah')
+  .max(Number.MAX_SAFE_INTEGER);
+const kwalletDescription = z
+  .string()
+  .trim()
+  .min(1, 'description is required')
+  .max(200, 'description: at most 200 characters');
+/** What history_transaction takes as a bound: a day, or a day and time (WIB). */
+const historyBound = (field: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/, `${field}: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" (WIB)`);
+
+export const KWalletRegisterVaInput = z.object({
+  idMember: kwalletMember('idMember'),
+  name: z.string().trim().min(1, 'name is required').max(100),
+  hp: z.string().regex(/^\+?\d{6,16}$/, 'hp: 6-16 digits'),
+  email: z.email('email: not an email address'),
+});
+
+export const KWalletMemberInput = z.object({ idMember: kwalletMember('idMember') });
+
+export const KWalletHistoryInput = z.object({
+  idMember: kwalletMember('idMember'),
+  startDate: historyBound('startDate').optional(),
+  endDate: historyBound('endDate').optional(),
+});
+
+export const KWalletVoucherInput = z.object({
+  voucherCode: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'voucherCode: 1-64 of A-Z a-z 0-9 _ -'),
+  idMember: kwalletMember('idMember'),
+  amount: kwalletAmount,
+  description: kwalletDescription,
+  confirmDelaysSeconds: z.array(z.number().int().min(0).max(3600)).min(1).max(10).optional(),
+});
+
+export const StartKWalletTransferInput = z
+  .object({
+    // Becomes part of the workflow id and of the reference written into K-Link's history.
+    transferId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'transferId: 1-64 of A-Z a-z 0-9 . _ -'),
+    idMemberSend: kwalletMember('idMemberSend'),
+    idMemberReceipt: kwalletMember('idMemberReceipt'),
+    amount: kwalletAmount,
+    description: kwalletDescription,
+    confirmDelaysSeconds: z.array(z.number().int().min(0).max(3600)).min(1).max(10).optional(),
+  })
+  .refine((i) => i.idMemberSend !== i.idMemberReceipt, {
+    message: 'idMemberReceipt: must differ from idMemberSend',
+    path: ['idMemberReceipt'],
+  });
+
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {
   override readonly name: string = 'PaysagaInputError';
@@ -149,4 +208,14 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
 /** The payment is not in a state that allows the request (e.g. an OTP for a completed payment). */
 export class PaysagaConflictError extends PaysagaInputError {
   override readonly name = 'PaysagaConflictError';
+}
+
+/** The provider refused the request (an unknown member, a used voucher): nothing happened. */
+export class ProviderRefusedError extends PaysagaInputError {
+  override readonly name = 'ProviderRefusedError';
+}
+
+/** The provider could not be reached or answered nothing readable, after retries. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
 }

@@ -3,9 +3,11 @@
  * status, resolve a review, list payments. It wraps a Temporal client configured with the
  * engine's encrypting data converter, so callers never handle history or codecs themselves.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
+  WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
@@ -54,12 +56,33 @@ import {
 } from '../workflows/transfer-definitions';
 import { PAYOUT_WORKFLOW_TYPE, payoutWorkflowId } from '../workflows/payout-definitions';
 import {
+  KWALLET_TRANSFER_WORKFLOW_TYPE,
+  kwalletTransferWorkflowId,
+  type KWalletTransferView,
+} from '../workflows/kwallet-transfer-definitions';
+import {
+  KWALLET_OPERATION_WORKFLOW_TYPE,
+  kwalletReadWorkflowId,
+  kwalletVoucherWorkflowId,
+  type KWalletOperationInput,
+  type KWalletRead,
+  type VoucherResult,
+} from '../workflows/kwallet-operation-definitions';
+import type { KLinkActivities } from '../activities/klink';
+import {
   firstAnswerUpdate,
   resolveReviewUpdate,
   statusQuery,
   type PaymentView,
 } from '../workflows/saga-definitions';
 import {
+  KWalletHistoryInput,
+  KWalletMemberInput,
+  KWalletRegisterVaInput,
+  KWalletVoucherInput,
+  ProviderRefusedError,
+  ProviderUnavailableError,
+  StartKWalletTransferInput,
   CancelInput,
   StartPayoutInput,
   StartTransferInput,
@@ -110,6 +133,18 @@ export interface PpobStartAnswer {
   /** Postpaid: the bill the caller confirms with confirmBill. */
   bill?: PpobPurchaseView['bill'];
   review?: PpobPurchaseView['review'];
+}
+
+type ReadValue<K extends 'klinkRegisterVa' | 'klinkBalance' | 'klinkHistory'> = Extract<
+  Awaited<ReturnType<KLinkActivities[K]>>,
+  { outcome: 'ok' }
+>['value'];
+
+export interface KWalletTransferStartAnswer {
+  workflowId: string;
+  status: KWalletTransferView['status'];
+  settledBy?: KWalletTransferView['settledBy'];
+  review?: KWalletTransferView['review'];
 }
 
 export interface ListFilter {
@@ -298,6 +333,113 @@ export class PaysagaClient {
   }
 
   /** Postpaid: the caller accepts or declines the bill the inquiry showed. */
+  // ---- K-Wallet ------------------------------------------------------------------------------
+
+  /**
+   * Registers a member's K-Wallet VAs (or shows the ones it has: K-Link answers the same numbers
+   * again). Runs on the worker, which holds the K-Link credentials.
+   */
+  async klinkRegisterVa(raw: unknown): Promise<{ idMember: string } & ReadValue<'klinkRegisterVa'>> {
+    const input = parseInput(KWalletRegisterVaInput, raw);
+    const value = await this.kwalletRead<ReadValue<'klinkRegisterVa'>>({ op: 'register-va', ...input });
+    return { idMember: input.idMember, ...value };
+  }
+
+  async klinkBalance(raw: unknown): Promise<{ idMember: string; balance: number }> {
+    const input = parseInput(KWalletMemberInput, raw);
+    const value = await this.kwalletRead<ReadValue<'klinkBalance'>>({ op: 'balance', ...input });
+    return { idMember: input.idMember, balance: value.balance };
+  }
+
+  /** The member's history, each row with its direction ('in' / 'out') and amount. */
+  async klinkHistory(raw: unknown): Promise<{ idMember: string } & ReadValue<'klinkHistory'>> {
+    const input = parseInput(KWalletHistoryInput, raw);
+    const value = await this.kwalletRead<ReadValue<'klinkHistory'>>({ op: 'history', ...input });
+    return { idMember: input.idMember, ...value };
+  }
+
+  /**
+   * Tops up a member's balance with a voucher code. Sent once per code: the workflow id derives
+   * from the code, so asking again answers the first outcome (even `unconfirmed`) and never
+   * sends the code again. An unclear answer was confirmed by history inside the workflow.
+   */
+  async klinkVoucher(raw: unknown): Promise<{ workflowId: string } & VoucherResult> {
+    const input = parseInput(KWalletVoucherInput, raw);
+    // The code is a bearer value: only its digest goes into the id, which Temporal shows in plaintext.
+    const digest = createHash('sha256').update(input.voucherCode).digest('hex').slice(0, 24);
+    const workflowId = kwalletVoucherWorkflowId(digest);
+    const op: KWalletOperationInput = {
+      op: 'voucher',
+      voucherCode: input.voucherCode,
+      idMemberReceipt: input.idMember,
+      amount: input.amount,
+      description: input.description,
+      reference: `paysaga:voucher-${digest.slice(0, 12)}`,
+      confirmDelaysSeconds: input.confirmDelaysSeconds,
+    };
+    let handle;
+    try {
+      handle = await this.temporal.workflow.start(KWALLET_OPERATION_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [op],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      handle = this.temporal.workflow.getHandle(workflowId);
+    }
+    const result = (await this.operationResult(handle.result())) as VoucherResult;
+    return { workflowId, ...result };
+  }
+
+  /**
+   * Starts the K-Wallet transfer for a transfer id (or finds the one already started) and answers
+   * with its first outcome in the same call: TRANSFERRED, FAILED, or CONFIRMING while history is
+   * asked (then read it with status()).
+   */
+  async startKWalletTransfer(raw: unknown): Promise<KWalletTransferStartAnswer> {
+    const input = parseInput(StartKWalletTransferInput, raw);
+    const workflowId = kwalletTransferWorkflowId(input.transferId);
+    const view = await this.startWithFirstAnswer<KWalletTransferView>(
+      KWALLET_TRANSFER_WORKFLOW_TYPE,
+      workflowId,
+      input,
+      { provider: 'klink', status: 'SENDING', orderId: input.transferId, amount: input.amount },
+    );
+    return { workflowId, status: view.status, settledBy: view.settledBy, review: view.review };
+  }
+
+  /** A K-Wallet read on the worker; K-Link's refusal is a ProviderRefusedError. */
+  private async kwalletRead<T>(op: Exclude<KWalletOperationInput, { op: 'voucher' }>): Promise<T> {
+    const result = (await this.operationResult(
+      this.temporal.workflow.execute(KWALLET_OPERATION_WORKFLOW_TYPE, {
+        workflowId: kwalletReadWorkflowId(op.op, op.idMember, randomUUID().slice(0, 8)),
+        taskQueue: this.taskQueue,
+        args: [op],
+        workflowExecutionTimeout: '2 minutes',
+      }),
+    )) as KWalletRead<T>;
+    if (result.outcome === 'refused')
+      throw new ProviderRefusedError(`K-Link refused: ${result.code} ${result.message}`);
+    return result.value;
+  }
+
+  /** A K-Wallet operation that failed on the worker (K-Link unreachable after retries) says so plainly. */
+  private async operationResult(result: Promise<unknown>): Promise<unknown> {
+    try {
+      return await result;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        let cause: Error | undefined = err.cause;
+        while (cause?.cause instanceof Error) cause = cause.cause;
+        throw new ProviderUnavailableError(`K-Link did not answer: ${cause?.message ?? err.message}`);
+      }
+      throw err;
+    }
+  }
+
   async confirmBill(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
     return this.update(workflowId, confirmBillUpdate, parseInput(ConfirmBillInput, raw));
   }

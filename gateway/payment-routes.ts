@@ -6,7 +6,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { timingSafeEqual } from 'node:crypto';
-import { PaysagaConflictError, PaysagaInputError } from '../client/inputs';
+import {
+  PaysagaConflictError,
+  PaysagaInputError,
+  ProviderRefusedError,
+  ProviderUnavailableError,
+} from '../client/inputs';
 import type { PaysagaClient } from '../client/paysaga-client';
 
 export interface PaymentRouteOptions {
@@ -45,6 +50,33 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       );
       scope.post('/transfers', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startTransfer(req.body))),
+      );
+      // K-Wallet: reads and the voucher run on the worker (it holds the K-Link credentials).
+      scope.post('/klink/va', (req, reply) => handle(reply, async () => client.klinkRegisterVa(req.body)));
+      scope.get<{ Params: { id: string } }>('/klink/members/:id/balance', (req, reply) =>
+        handle(reply, async () => client.klinkBalance({ idMember: req.params.id })),
+      );
+      scope.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+        '/klink/members/:id/history',
+        (req, reply) =>
+          handle(reply, async () =>
+            client.klinkHistory({
+              idMember: req.params.id,
+              startDate: req.query.startDate,
+              endDate: req.query.endDate,
+            }),
+          ),
+      );
+      scope.post('/klink/vouchers', (req, reply) =>
+        handle(reply, async () => {
+          const result = await client.klinkVoucher(req.body);
+          // unconfirmed: accepted, outcome unknown (a person checks history); refused: nothing moved.
+          const code = { 'topped-up': 200, unconfirmed: 202, refused: 422 }[result.outcome];
+          return reply.code(code).send(result);
+        }),
+      );
+      scope.post('/klink/transfers', (req, reply) =>
+        handle(reply, async () => reply.code(201).send(await client.startKWalletTransfer(req.body))),
       );
       scope.post('/ppob/purchases', (req, reply) =>
         handle(reply, async () => reply.code(201).send(await client.startPpobPurchase(req.body))),
@@ -93,6 +125,8 @@ async function handle(reply: FastifyReply, run: () => Promise<unknown>): Promise
     return await run();
   } catch (err) {
     if (err instanceof PaysagaConflictError) return reply.code(409).send({ error: err.message });
+    if (err instanceof ProviderRefusedError) return reply.code(422).send({ error: err.message });
+    if (err instanceof ProviderUnavailableError) return reply.code(502).send({ error: err.message });
     if (err instanceof PaysagaInputError) return reply.code(400).send({ error: err.message });
     if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'no such payment' });
     throw err;

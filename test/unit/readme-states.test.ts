@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KLINK_REFUND_STATUSES } from '../../workflows/klink-refund-definitions';
+import { KWALLET_TRANSFER_STATUSES } from '../../workflows/kwallet-transfer-definitions';
 import { PAYOUT_STATUSES } from '../../workflows/payout-definitions';
 import { PPOB_STATUSES } from '../../workflows/ppob-definitions';
 import { PRAKERJA_STATUSES } from '../../workflows/prakerja-definitions';
@@ -24,6 +25,7 @@ const SAGA_STATUSES: Record<string, readonly string[]> = {
   ppob: PPOB_STATUSES,
   transfer: TRANSFER_STATUSES,
   payout: PAYOUT_STATUSES,
+  kwalletTransfer: KWALLET_TRANSFER_STATUSES,
   unmatched: UNMATCHED_STATUSES,
 };
 

@@ -80,6 +80,8 @@ const HAPPY: Record<string, Fn> = {
     ],
   }),
   klinkRefundAccept: async () => ({ outcome: 'refunded' }),
+  klinkTransfer: async () => ({ outcome: 'moved', message: 'Payment transfer M-1 to account M-2!' }),
+  klinkFindTransfer: async () => ({ outcome: 'not-found', detail: 'history shows nothing' }),
 };
 
 const activities = Object.fromEntries(
@@ -168,6 +170,18 @@ const refund = (id: string) => ({
   input: { idOrder: id, idMember: 'M-1', expectedAmount: 90_000, note: 'order cancelled by buyer' },
 });
 
+const kwalletTransfer = (id: string) => ({
+  workflowType: SAGAS.kwalletTransfer.workflowType,
+  input: {
+    transferId: id,
+    idMemberSend: 'M-1',
+    idMemberReceipt: 'M-2',
+    amount: 50_000,
+    description: 'uang makan',
+    confirmDelaysSeconds: [0],
+  },
+});
+
 const ROWS: Record<SagaName, Record<string, Row>> = {
   prakerja: {
     prakerjaAuthorize: { start: prakerja, drive: submitOtp },
@@ -204,6 +218,13 @@ const ROWS: Record<SagaName, Record<string, Row>> = {
   klinkRefund: {
     klinkEscrowRefundRequest: { start: refund },
     klinkRefundAccept: { start: refund },
+  },
+  kwalletTransfer: {
+    klinkTransfer: { start: kwalletTransfer },
+    klinkFindTransfer: {
+      start: kwalletTransfer,
+      answers: { klinkTransfer: async () => ({ outcome: 'unclear', detail: 'timeout after sending' }) },
+    },
   },
   unmatched: {},
 };
