@@ -37,7 +37,13 @@ export type PpobInquiryOutcome =
   | { outcome: 'bill'; inqId: string; amount: number; customerName?: string }
   | { outcome: 'failed'; message: string }
   /** The inquiry answered with a status word the engine does not know: a person looks. */
-  | { outcome: 'unclear'; status: string; message: string };
+  | { outcome: 'unclear'; status: string; message: string }
+  /**
+   * The inquiry found the bill (Success) but its answer carries no amount the engine can read
+   * (providers/ppob/schemas.ts, readBillAmount): asking again would get the same answer, and
+   * nothing was paid, so the purchase ends. `answer` is the answer as received, for a person.
+   */
+  | { outcome: 'no-bill-amount'; status: string; message: string; problem: string; answer: string };
 
 export function createPpobActivities(client: PpobClient) {
   return {
@@ -65,9 +71,21 @@ export function createPpobActivities(client: PpobClient) {
         const trx = await client.inquiry(input);
         if (trx.state === 'failed') return { outcome: 'failed', message: trx.message };
         if (trx.state === 'unknown') return { outcome: 'unclear', status: trx.status, message: trx.message };
-        if (trx.price === undefined)
-          throw new ProviderProtocolError('ppob', 'inquiry', 200, 'inquiry answered without a bill amount');
-        return { outcome: 'bill', inqId: trx.trxId, amount: trx.price, customerName: trx.customerName };
+        if (trx.state === 'pending')
+          // The bill is not known yet: the same refid asks again (retried), it never pays.
+          throw ApplicationFailure.retryable(
+            `inquiry still ${trx.status} (${trx.message}): asking again with the same refid`,
+            'PpobInquiryPending',
+          );
+        if (!trx.bill.ok)
+          return {
+            outcome: 'no-bill-amount',
+            status: trx.status,
+            message: trx.message,
+            problem: trx.bill.problem,
+            answer: trx.answer,
+          };
+        return { outcome: 'bill', inqId: trx.trxId, amount: trx.bill.amount, customerName: trx.customerName };
       } catch (err) {
         throw classify(err);
       }
@@ -100,6 +118,7 @@ function requireInqId(input: PpobSubmitInput): string {
  * answer names another product or destination is never taken as ours.
  */
 function classify(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err; // already decided above
   if (err instanceof ProviderRejection && err.outcomeClass !== 'retryable') {
     return ApplicationFailure.nonRetryable(redactText(err.message), `PpobRejected:${err.code}`);
   }

@@ -42,7 +42,7 @@ import {
   rejectRefundUpdate,
   type KLinkRefundView,
 } from '../workflows/klink-refund-definitions';
-import { deriveRefid } from '../providers/ppob/refid';
+import { deriveRefid, inquiryRefidOf } from '../providers/ppob/refid';
 import {
   confirmBillUpdate,
   PPOB_WORKFLOW_TYPE,
@@ -224,7 +224,8 @@ export class PaysagaClient {
     const input = parseInput(StartPpobPurchaseInput, raw);
     const workflowId = ppobWorkflowId(input.orderId);
     const refid = deriveRefid(workflowId);
-    const inquiryRefid = input.kind === 'postpaid' ? deriveRefid(`${workflowId}:inquiry`) : undefined;
+    // Derived from the refid by a step the gateway undoes, so the inquiry's reports lead back here.
+    const inquiryRefid = input.kind === 'postpaid' ? inquiryRefidOf(refid) : undefined;
     const view = await this.startWithFirstAnswer<PpobPurchaseView>(
       PPOB_WORKFLOW_TYPE,
       workflowId,

@@ -11,10 +11,16 @@
  * the answer is 503, so the provider tries again and nothing is lost. A callback for a refid no
  * running purchase carries (unknown, or the purchase already ended) goes to an orphan-callback
  * workflow (workflows/unmatched-report.ts) in NEEDS_REVIEW: kept for an operator, never dropped.
+ *
+ * A postpaid purchase's inquiry has its own refid (providers/ppob/refid.ts, inquiryRefidOf), and
+ * an aggregator may report on it too. Such a report is recognised by undoing that derivation and
+ * finding the purchase: it is answered 200 and logged, not signalled (the saga already has the
+ * inquiry's answer, and the report says nothing about the payment) and not filed as unmatched.
  */
 import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { parsePpobCallback } from '../providers/ppob/client';
+import { purchaseRefidOfInquiry } from '../providers/ppob/refid';
 import type { PaysagaClient } from '../client/paysaga-client';
 import { ppobCallbackSignal } from '../workflows/ppob-definitions';
 import { deliverUnmatched } from './unmatched';
@@ -32,6 +38,8 @@ export interface CallbackCounters {
   refusedSecret: number;
   refusedMalformed: number;
   temporalUnavailable: number;
+  /** Reports for a purchase's inquiry refid: recognised, nothing to do. */
+  inquiryReports: number;
 }
 
 export async function registerPpobCallback(
@@ -44,6 +52,7 @@ export async function registerPpobCallback(
     refusedSecret: 0,
     refusedMalformed: 0,
     temporalUnavailable: 0,
+    inquiryReports: 0,
   };
   const expected = Buffer.from(opts.secret);
 
@@ -66,7 +75,18 @@ export async function registerPpobCallback(
       const refid = String(cb.refid);
       const receivedAt = new Date().toISOString();
       try {
-        const purchase = await opts.client.withinDeadline(() => findPurchase(opts, refid), 8000);
+        const { purchase, inquiryOf } = await opts.client.withinDeadline(
+          () => findPurchase(opts, cb.refid),
+          8000,
+        );
+        if (inquiryOf) {
+          counters.inquiryReports += 1;
+          req.log.info(
+            { refid, status: cb.status, purchase: inquiryOf.workflowId },
+            "ppob callback for a purchase's inquiry refid: recognised, nothing to do",
+          );
+          return { ok: true, workflowId: inquiryOf.workflowId, inquiry: true };
+        }
         if (purchase?.running) {
           await opts.client.withinDeadline(() =>
             opts.client.temporal.workflow
@@ -104,12 +124,25 @@ export async function registerPpobCallback(
   return counters;
 }
 
-/** Visibility is eventually consistent: a purchase started a moment ago may not be listed yet. */
-async function findPurchase(opts: PpobCallbackOptions, refid: string) {
+type Found = Awaited<ReturnType<PaysagaClient['findByProviderRef']>>;
+
+/**
+ * The purchase this refid belongs to, or the purchase whose inquiry refid it is. Visibility is
+ * eventually consistent: a purchase started a moment ago may not be listed yet, so both are
+ * looked for again for a short while.
+ */
+async function findPurchase(
+  opts: PpobCallbackOptions,
+  refid: number,
+): Promise<{ purchase?: Found; inquiryOf?: Found }> {
   const deadline = Date.now() + (opts.lookupRetryMs ?? 2000);
+  const asInquiry = String(purchaseRefidOfInquiry(refid));
   for (;;) {
-    const found = await opts.client.findByProviderRef('ppob', refid);
-    if (found || Date.now() > deadline) return found;
+    const purchase = await opts.client.findByProviderRef('ppob', String(refid));
+    if (purchase) return { purchase };
+    const inquiryOf = await opts.client.findByProviderRef('ppob', asInquiry);
+    if (inquiryOf) return { inquiryOf };
+    if (Date.now() > deadline) return {};
     await new Promise((r) => setTimeout(r, 250));
   }
 }

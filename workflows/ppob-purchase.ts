@@ -11,7 +11,9 @@
  *   workflow id, so it happens once); still Pending at the deadline is NEEDS_REVIEW, never refunded
  *   blind (a pending top-up may still succeed);
  * - a status word the engine does not know parks at once: the provider may have delivered, so it
- *   is never read as failure and never as "not yet".
+ *   is never read as failure and never as "not yet";
+ * - an inquiry whose answer carries no bill amount the engine can read ends FAILED with the
+ *   answer in the timeline: nothing was paid, and asking again would get the same answer.
  *
  * Deterministic code only: no I/O, clocks or randomness except through Temporal's APIs.
  */
@@ -265,6 +267,17 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     });
     if (inquiry.outcome === 'failed') {
       setStatus('FAILED', `inquiry failed: ${inquiry.message}; nothing was taken`);
+      return false;
+    }
+    if (inquiry.outcome === 'no-bill-amount') {
+      // Asking again gets the same answer, and nothing was paid: the purchase ends, never retried
+      // or parked. The answer is kept in the timeline for whoever reads the amount by hand.
+      view.providerStatus = inquiry.status;
+      setStatus(
+        'FAILED',
+        `inquiry answered ${inquiry.status} (${inquiry.message}) but ${inquiry.problem}; nothing was taken. ` +
+          `The answer: ${inquiry.answer}`,
+      );
       return false;
     }
     if (inquiry.outcome === 'unclear') {

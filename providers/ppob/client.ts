@@ -25,6 +25,9 @@ import {
   formatIssues,
   PpobRefusalBody,
   PpobTransactionBody,
+  readBillAmount,
+  readCustomerName,
+  type BillAmountReading,
   type PpobPaymentRequest,
   type PpobTopupRequest,
 } from './schemas';
@@ -33,7 +36,13 @@ import { ppobState } from './states';
 import { ppobRejection, type PpobOperation } from './status';
 import type { ProviderState } from '../../workflows/saga-definitions';
 
-export { parsePpobCallback, PpobCallbackError, type PpobCallback } from './schemas';
+export {
+  parsePpobCallback,
+  PpobCallbackError,
+  PPOB_BILL_AMOUNT_FIELDS,
+  type BillAmountReading,
+  type PpobCallback,
+} from './schemas';
 export { ppobState, type PpobStatus } from './states';
 export { RefidMismatchError } from './refid';
 
@@ -56,11 +65,20 @@ export interface PpobTransaction {
   /** Voucher serial / token; undefined while the provider answers ''. */
   sn?: string;
   message: string;
-  /** Integer rupiah: the bill of an inquiry (or the price, when the provider says). */
-  price?: number;
   customerName?: string;
   /** The provider had this refid already ("trx sebelumnya ditemukan"): the answer is its current state. */
   repeated: boolean;
+}
+
+/** An inquiry's answer: the transaction, and its bill as far as it can be read. */
+export interface PpobInquiry extends PpobTransaction {
+  /**
+   * The bill amount (integer rupiah) and the field it was read from, or why none could be read
+   * (schemas.ts, readBillAmount).
+   */
+  bill: BillAmountReading;
+  /** The answer as received (secrets redacted, at most 1000 characters): for a person when it cannot be read. */
+  answer: string;
 }
 
 export interface PpobConfig {
@@ -94,8 +112,8 @@ export interface PpobPaymentInput {
 export interface PpobClient {
   /** A prepaid purchase (token, pulsa, ...). */
   topup(input: PpobTopupInput): Promise<PpobTransaction>;
-  /** A postpaid inquiry (same endpoint): Success with price and customerName, or Failed. */
-  inquiry(input: PpobTopupInput): Promise<PpobTransaction>;
+  /** A postpaid inquiry (same endpoint): Success with the bill and customerName, or Failed. */
+  inquiry(input: PpobTopupInput): Promise<PpobInquiry>;
   /** Pay the bill of an inquiry. */
   payment(input: PpobPaymentInput): Promise<PpobTransaction>;
 }
@@ -112,7 +130,11 @@ export function createPpobClient(config: PpobConfig): PpobClient {
   const secrets = [config.token];
 
   async function call(operation: PpobOperation, path: string, body: object): Promise<PpobTransaction> {
-    const res = await sendSignedRequest({
+    return readTransaction(operation, await send(operation, path, body), secrets);
+  }
+
+  function send(operation: PpobOperation, path: string, body: object): Promise<ProviderResponse> {
+    return sendSignedRequest({
       provider: 'ppob',
       operation,
       baseUrl: config.baseUrl,
@@ -123,7 +145,6 @@ export function createPpobClient(config: PpobConfig): PpobClient {
       timeoutMs: config.timeoutMs,
       secrets,
     });
-    return readTransaction(operation, res, secrets);
   }
 
   return {
@@ -137,7 +158,7 @@ export function createPpobClient(config: PpobConfig): PpobClient {
     async inquiry(input) {
       requireRefid(input.refid);
       const body: PpobTopupRequest = { code: input.code, dest: input.dest, refid: input.refid };
-      const trx = await call('inquiry', PPOB_TOPUP_PATH, body);
+      const trx = readInquiry(await send('inquiry', PPOB_TOPUP_PATH, body), secrets);
       // Not asked by the contract, but a bill for another customer must never be paid: checked too.
       assertSameTransaction(input, trx);
       return trx;
@@ -189,6 +210,7 @@ export function readTransaction(
     );
   }
   const b = parsed.data;
+  const customerName = readCustomerName(b);
   return {
     refid: b.ref_id,
     trxId: b.trx_id,
@@ -198,13 +220,26 @@ export function readTransaction(
     state: ppobState(b.status),
     ...(b.sn ? { sn: b.sn } : {}),
     message: b.message,
-    ...(b.price !== undefined && b.price !== null ? { price: b.price } : {}),
-    ...(b.customer_name ? { customerName: b.customer_name } : {}),
+    ...(customerName ? { customerName } : {}),
     repeated: REPEATED.test(b.message),
   };
 }
 
-function snippet(text: string): string {
+/** An inquiry's answer: the transaction (as readTransaction), its bill amount and the answer as received. */
+export function readInquiry(
+  res: ProviderResponse,
+  secrets: ReadonlyArray<string | undefined> = [],
+): PpobInquiry {
+  const trx = readTransaction('inquiry', res, secrets);
+  // readTransaction accepted the body, so it is a JSON object.
+  return {
+    ...trx,
+    bill: readBillAmount(res.json as Record<string, unknown>),
+    answer: redactText(snippet(res.text, 1000), secrets),
+  };
+}
+
+function snippet(text: string, max = 200): string {
   const t = text.trim();
-  return t === '' ? '(empty body)' : t.length > 200 ? `${t.slice(0, 200)}…` : t;
+  return t === '' ? '(empty body)' : t.length > max ? `${t.slice(0, max)}…` : t;
 }

@@ -64,3 +64,29 @@ export function assertSameTransaction(
     problems.push(`destination ${answered.destination} (sent ${sent.dest})`);
   if (problems.length > 0) throw new RefidMismatchError(sent.refid, problems);
 }
+
+/**
+ * A postpaid purchase sends two refids: the inquiry is a transaction at the provider too, and a
+ * refid is never processed twice, so the inquiry cannot reuse the payment's. The inquiry's refid
+ * is the purchase's refid moved by a fixed offset within the refid space 1 .. 10^15 - 1, a step
+ * that can be undone: a report (callback) for an inquiry's refid leads back to its purchase,
+ * whose refid is the one the payment is found by (gateway/ppob-callback.ts).
+ *
+ * Two purchases still collide only as often as two refids do (the offset is fixed, so an
+ * inquiry refid equals another purchase's refid with the same odds as above). Purchases started
+ * before this derivation carry an inquiry refid hashed from the workflow id, in their input:
+ * they keep it, and a report for it is not led back (it is filed for an operator, as before).
+ */
+const REFID_SPACE = 1e15 - 1; // refids are 1 .. 10^15 - 1
+const INQUIRY_OFFSET = 5e14;
+
+export function inquiryRefidOf(refid: number): number {
+  if (!isPpobRefid(refid)) throw new TypeError(`not a PPOB refid: ${String(refid)}`);
+  return ((refid - 1 + INQUIRY_OFFSET) % REFID_SPACE) + 1;
+}
+
+/** The purchase refid whose inquiry refid this is (the inverse of inquiryRefidOf). */
+export function purchaseRefidOfInquiry(inquiryRefid: number): number {
+  if (!isPpobRefid(inquiryRefid)) throw new TypeError(`not a PPOB refid: ${String(inquiryRefid)}`);
+  return ((inquiryRefid - 1 - INQUIRY_OFFSET + REFID_SPACE) % REFID_SPACE) + 1;
+}

@@ -11,9 +11,10 @@
  *   in a repeated-refid answer. Read case-insensitively, written back in the document's case;
  *   another word is kept as written (its state is 'unknown', see states.ts).
  * - `sn` (the voucher serial / token) is '' until there is one: '' is read as absent.
- * - Inquiry answers are not in the document (decided with the sandbox): status Success with
- *   `price` (the bill, integer rupiah, number or digit string) and `customer_name`; its trx_id is
- *   the inquiry id /trx/payment takes. An unknown customer is status Failed with a message.
+ * - Inquiry answers are not in the document: status Success with the bill amount and the
+ *   customer's name; its trx_id is the inquiry id /trx/payment takes. An unknown customer is
+ *   status Failed with a message. The field that carries the bill amount is read by
+ *   `readBillAmount` below, from the names public PPOB aggregators use (see there).
  * - Refusals before acting (decided): HTTP 401 / 400 with `{status:'Failed', message}`.
  * - The report is a GET with query `ref_id, status (Pending/Success/Failed), sn, code,
  *   destination`; the scan capitalises "Sn" and "Code" at the start of its list lines, so keys
@@ -98,11 +99,77 @@ export const PpobTransactionBody = z
     sn: Text.nullish(),
     status: PpobStatusSchema,
     trx_id: ProviderId,
-    price: RupiahSchema.nullish(),
-    customer_name: z.string().nullish(),
   })
   .loose();
 export type PpobTransactionBody = z.output<typeof PpobTransactionBody>;
+
+// ---- the bill of an inquiry --------------------------------------------------------------------
+
+/**
+ * The fields that may carry an inquiry's bill amount, in the order they are read. The seed
+ * document shows no inquiry answer, so these are the names public Indonesian PPOB aggregators
+ * give the amount in their postpaid-inquiry ("cek tagihan", `inq-pasca`) answers:
+ *
+ * - `price`: IAK / mobilepulsa, "Total price that must be paid (nominal + admin fee)"
+ *   (https://api.iak.id/api/postpaid/core/products/pln/inquiry,
+ *   https://api.iak.id/api/postpaid/core/products/telco/inquiry); Digiflazz buyer API, "Harga yang
+ *   akan dipotong dari deposit Anda", what the aggregator takes from the partner's deposit
+ *   (https://developer.digiflazz.com/api/buyer/cek-tagihan); Digiflazz's seller side, "Total
+ *   tagihan yang harus dibayar end user"
+ *   (https://developer.digiflazz.com/api/seller/pascabayar/cek-tagihan). It is also what the
+ *   sandbox answers.
+ * - `amount`: Ayoconnect PPOB, the inquiry's total (bill plus `totalAdmin`; the payment request
+ *   sends the same `amount` back) (https://docs.ppob.ayoconnect.id/docs/pln-postpaid,
+ *   https://docs.payments.of.ayoconnect.id/reference/mobile-postpaid-pascabayar).
+ * - `selling_price`: in both IAK and Digiflazz answers next to `price`, with opposite meanings
+ *   (IAK: the partner's cost, price minus commission; Digiflazz: what the partner charges its
+ *   client). Read only when `price` is absent: in both readings it is at least what the
+ *   aggregator takes for the bill, so funding by it never takes less than the bill costs.
+ *
+ * `price` is read first: with IAK it is the payer's total, with Digiflazz the partner's cost,
+ * so it never funds less than the aggregator charges. Not read as the bill: `nominal` (IAK and
+ * Digiflazz seller: "Nominal tagihan tanpa biaya lain-lain", the bill WITHOUT the admin fee,
+ * so funding by it would take less than the payment costs) and nested breakdowns
+ * (`desc.detail[].nilai_tagihan`, per period).
+ *
+ * The first of these fields the answer carries decides: one that is present but unreadable (a
+ * fraction, "Rp 155.000", 0) makes the amount unreadable rather than falling through to a field
+ * that means something else.
+ */
+export const PPOB_BILL_AMOUNT_FIELDS = ['price', 'amount', 'selling_price'] as const;
+
+/** The customer's name on a bill: `customer_name` (Digiflazz buyer, the sandbox), `tr_name` (IAK), `customerName` (Ayoconnect); pages as above. */
+export const PPOB_CUSTOMER_NAME_FIELDS = ['customer_name', 'tr_name', 'customerName'] as const;
+
+export type BillAmountReading =
+  | { ok: true; amount: number; field: (typeof PPOB_BILL_AMOUNT_FIELDS)[number] }
+  | { ok: false; problem: string };
+
+/** The bill amount of an answer (integer rupiah, positive), or why none can be read. */
+export function readBillAmount(body: Record<string, unknown>): BillAmountReading {
+  const field = PPOB_BILL_AMOUNT_FIELDS.find((f) => body[f] !== undefined && body[f] !== null);
+  if (field === undefined)
+    return {
+      ok: false,
+      problem: `the answer names no bill amount (none of ${PPOB_BILL_AMOUNT_FIELDS.join(', ')})`,
+    };
+  const parsed = RupiahSchema.safeParse(body[field]);
+  if (!parsed.success || parsed.data <= 0)
+    return {
+      ok: false,
+      problem: `${field} ${JSON.stringify(body[field]).slice(0, 40)} is not a whole, positive rupiah amount`,
+    };
+  return { ok: true, amount: parsed.data, field };
+}
+
+/** The customer's name on a bill, if the answer gives one. */
+export function readCustomerName(body: Record<string, unknown>): string | undefined {
+  for (const f of PPOB_CUSTOMER_NAME_FIELDS) {
+    const v = body[f];
+    if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  }
+  return undefined;
+}
 
 /** A refusal before acting: HTTP 401 / 400 `{status:'Failed', message}`. */
 export const PpobRefusalBody = z

@@ -1,6 +1,7 @@
 /**
  * The PPOB simulator's control routes, mounted at /_control/ppob: decide how transactions end,
- * how their reports (callbacks) misbehave, where reports go, and see the books and counters.
+ * how their reports (callbacks) misbehave, where reports go, what inquiry answers name the bill
+ * amount, and see the books and counters.
  * Faults on the two endpoints go through the shared /_control/faults ('ppob.topup',
  * 'ppob.payment'); /_control/reset empties this simulator too.
  */
@@ -37,6 +38,14 @@ const CallbacksBody = z.object({
   delayMs: z.number().int().nonnegative().max(600_000).optional(),
   count: count.optional(),
   refid: Refid.optional(),
+});
+
+const InquiryAmountBody = z.object({
+  /** A JSON key such as price or amount; null: inquiry answers carry no amount at all. */
+  field: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,39}$/, 'a JSON key')
+    .nullable(),
 });
 
 const CallbackUrlBody = z.object({
@@ -106,6 +115,18 @@ export const ppobControlRoutes: FastifyPluginAsync<PpobControlOptions> = async (
   });
 
   app.get('/callbacks', async () => state.rules());
+
+  /**
+   * The key inquiry answers carry the bill amount under (aggregators name it differently), or
+   * null for answers without any amount. Back to `price` on /_control/reset.
+   */
+  app.post('/inquiry-amount', async (request) => {
+    const { field } = parseControlBody(InquiryAmountBody, request);
+    state.setInquiryAmountField(field);
+    return { field };
+  });
+
+  app.get('/inquiry-amount', async () => ({ field: state.inquiryAmountField() }));
 
   app.post('/callback-url', async (request) => {
     const { url } = parseControlBody(CallbackUrlBody, request);

@@ -7,7 +7,8 @@
  * - Gw-username / Gw-datetime / Gw-signature on both (signature.ts), else 401 {status:'Failed', message}.
  * - Malformed JSON or a body failing its schema: 400 {status:'Failed', message: '<field>'}.
  * - Every accepted request is HTTP 200 with {code, destination, message, ref_id, sn, status,
- *   trx_id, price} (+ customer_name for bills).
+ *   trx_id, price} (+ customer_name for bills); an inquiry's amount goes under the key the
+ *   control API chose (/_control/ppob/inquiry-amount: `price` unless told, or none).
  * - A refid seen before, on either endpoint, is never processed again: the answer is that
  *   transaction's current state with 'trx sebelumnya ditemukan'.
  * - Faults 'ppob.topup' / 'ppob.payment', matched on refid, dest, code (topup) or refid, inq_id
@@ -85,12 +86,12 @@ export const ppobRoutes: FastifyPluginAsync<PpobRoutesOptions> = async (app, opt
         if (!body.ok) return body.response;
         const { refid, code, dest } = body.value;
         const previous = state.find(refid);
-        if (previous) return answer(previous, MSG.previousFound);
+        if (previous) return answer(previous, MSG.previousFound, state.inquiryAmountField());
         const trx = postpaidProduct(code)
           ? state.createInquiry({ refid, code, dest })
           : state.createPrepaid({ refid, code, dest });
         lifecycle.schedule(trx);
-        return answer(trx, trx.note);
+        return answer(trx, trx.note, state.inquiryAmountField());
       }),
       { errorBody: injectedError },
     );
@@ -113,18 +114,22 @@ export const ppobRoutes: FastifyPluginAsync<PpobRoutesOptions> = async (app, opt
         const body = validate(PaymentBody, request);
         if (!body.ok) return body.response;
         const previous = state.find(body.value.refid);
-        if (previous) return answer(previous, MSG.previousFound);
+        if (previous) return answer(previous, MSG.previousFound, state.inquiryAmountField());
         const trx = state.createPayment(body.value);
         lifecycle.schedule(trx);
-        return answer(trx, trx.note);
+        return answer(trx, trx.note, state.inquiryAmountField());
       }),
       { errorBody: injectedError },
     );
   });
 };
 
-/** The document's answer, HTTP 200 whatever the status. */
-function answer(trx: PpobTransaction, message: string): SimulatedResponse {
+/**
+ * The document's answer, HTTP 200 whatever the status. An inquiry's bill goes under the key the
+ * control API chose (`price` by default, none at all when null); other answers carry `price`.
+ */
+function answer(trx: PpobTransaction, message: string, inquiryAmountKey: string | null): SimulatedResponse {
+  const amountKey = trx.kind === 'inquiry' ? inquiryAmountKey : 'price';
   return {
     status: 200,
     body: {
@@ -135,7 +140,7 @@ function answer(trx: PpobTransaction, message: string): SimulatedResponse {
       sn: trx.sn,
       status: trx.status,
       trx_id: trx.trx_id,
-      price: trx.price,
+      ...(amountKey !== null ? { [amountKey]: trx.price } : {}),
       ...(trx.customer_name !== null ? { customer_name: trx.customer_name } : {}),
     },
   };

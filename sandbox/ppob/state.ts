@@ -138,12 +138,21 @@ export type PpobStats = {
 
 export type PaymentRefusal = { ok: false; message: string };
 
+/** What inquiry answers carry the bill under unless the control API says otherwise. */
+export const INQUIRY_AMOUNT_DEFAULT_KEY = 'price';
+
 export class PpobState implements StateSection {
   readonly name = 'ppob';
   private data: Snapshot = emptyData();
   private outcomeRules: OutcomeRule[] = [];
   private callbackRules: CallbackRule[] = [];
   private defaultCallback: CallbackPlan = { mode: 'normal', delayMs: 0 };
+  /**
+   * The key inquiry answers carry the bill amount under, or null for none at all: aggregators
+   * name it differently (providers/ppob/schemas.ts lists the names). Set through the control
+   * API; not persisted.
+   */
+  private inquiryAmountKey: string | null = INQUIRY_AMOUNT_DEFAULT_KEY;
   /** Told when reset() empties the state, so the lifecycle drops its timers. */
   private readonly resetListeners: Array<() => void> = [];
 
@@ -337,6 +346,14 @@ export class PpobState implements StateSection {
     if (plan.mode === 'normal') this.callbackRules = this.callbackRules.filter((r) => r.refid !== undefined);
   }
 
+  inquiryAmountField(): string | null {
+    return this.inquiryAmountKey;
+  }
+
+  setInquiryAmountField(key: string | null): void {
+    this.inquiryAmountKey = key;
+  }
+
   rules(): { outcomes: OutcomeRule[]; callbacks: CallbackRule[]; defaultCallbacks: CallbackPlan } {
     return {
       outcomes: this.outcomeRules.map((r) => ({ ...r })),
@@ -410,6 +427,7 @@ export class PpobState implements StateSection {
     this.outcomeRules = [];
     this.callbackRules = [];
     this.defaultCallback = { mode: 'normal', delayMs: 0 };
+    this.inquiryAmountKey = INQUIRY_AMOUNT_DEFAULT_KEY;
     for (const listener of this.resetListeners) listener();
   }
 

@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../../scripts/stack';
+import { inquiryRefidOf } from '../../providers/ppob/refid';
 import { http, waitUntil } from '../helpers/http';
 
 describe('PPOB end to end (whole stack over HTTP)', () => {
@@ -95,6 +96,89 @@ describe('PPOB end to end (whole stack over HTTP)', () => {
     });
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
     await waitForStatus(res.body.workflowId, 'SUCCEEDED');
+  });
+
+  /** Starts a postpaid purchase of a sandbox bill, funded from a new member with `balance`. */
+  async function postpaid(destination: string, balance: number) {
+    const member = await fundedMember(balance);
+    const orderId = `PQ-${process.pid}-${++seq}`;
+    const res = await http('POST', `${stack.gatewayUrl}/v1/ppob/purchases`, {
+      orderId,
+      kind: 'postpaid',
+      productCode: 'INQPLN',
+      destination,
+      funding: { idMember: member, amount: 1 },
+      pollSeconds: 2,
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return { member, orderId, workflowId: res.body.workflowId as string, start: res.body };
+  }
+  const executionStatus = async (workflowId: string) => {
+    const listed = await http('GET', `${stack.gatewayUrl}/v1/payments?provider=ppob&limit=1000`);
+    return listed.body.find((s: { workflowId: string }) => s.workflowId === workflowId)?.executionStatus;
+  };
+
+  it('postpaid, the aggregator names the bill `amount`: the bill is read, confirmed, funded and paid', async () => {
+    await control('ppob/inquiry-amount', { field: 'amount' });
+    try {
+      const p = await postpaid('512345678902', 100_000);
+      assert.equal(p.start.status, 'AWAITING_CONFIRMATION', JSON.stringify(p.start));
+      assert.equal(p.start.bill.amount, 87_500);
+      const confirmed = await http('POST', `${stack.gatewayUrl}/v1/purchases/${p.workflowId}/bill`, {
+        accept: true,
+      });
+      assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+      await waitForStatus(p.workflowId, 'SUCCEEDED');
+      assert.equal(await balanceOf(p.member), 100_000 - 87_500, 'funded with the bill read from `amount`');
+      assert.equal(await ledgerBalanced(), true);
+    } finally {
+      await control('ppob/inquiry-amount', { field: 'price' });
+    }
+  });
+
+  it('postpaid, an inquiry answer without any amount: FAILED with the answer kept, nothing taken, the run completes', async () => {
+    await control('ppob/inquiry-amount', { field: null });
+    try {
+      const p = await postpaid('512345678903', 50_000);
+      assert.equal(p.start.status, 'FAILED', JSON.stringify(p.start));
+      const v = await view(p.workflowId);
+      assert.equal(v.status, 'FAILED');
+      const last = v.timeline.at(-1);
+      assert.match(last.note, /names no bill amount/);
+      assert.match(last.note, /"customer_name":"RUDI HARTONO"/, 'the answer as received is kept');
+      assert.doesNotMatch(JSON.stringify(v), /ppob-sandbox-token/, 'no secret in the view');
+      await waitUntil(async () => (await executionStatus(p.workflowId)) === 'COMPLETED', 20_000, 'completed');
+      assert.equal(await balanceOf(p.member), 50_000, 'nothing taken');
+      const stats = await ppobStats();
+      assert.equal(
+        stats.byRefid[String(p.start.refid)],
+        undefined,
+        'nothing paid: the payment refid never sent',
+      );
+    } finally {
+      await control('ppob/inquiry-amount', { field: 'price' });
+    }
+  });
+
+  it("a report for a purchase's inquiry refid is recognised as the inquiry's, not filed as unmatched", async () => {
+    const p = await postpaid('512345678901', 200_000);
+    assert.equal(p.start.status, 'AWAITING_CONFIRMATION');
+    const inquiryRefid = inquiryRefidOf(p.start.refid);
+    assert.ok((await ppobStats()).byRefid[String(inquiryRefid)], 'the inquiry was sent under this refid');
+    const report = await http(
+      'GET',
+      `${stack.ppobCallbackUrl}?ref_id=${inquiryRefid}&status=Success&sn=&code=INQPLN&destination=512345678901`,
+    );
+    assert.equal(report.status, 200);
+    assert.deepEqual(report.body, { ok: true, workflowId: p.workflowId, inquiry: true });
+    const unmatched = await http('GET', `${stack.gatewayUrl}/v1/payments/ppob-callback-${inquiryRefid}`);
+    assert.equal(unmatched.status, 404, 'no unmatched report for an operator');
+    assert.equal(
+      (await view(p.workflowId)).callbacksSeen,
+      0,
+      'the purchase is not told: it is about the inquiry',
+    );
+    await http('POST', `${stack.gatewayUrl}/v1/purchases/${p.workflowId}/bill`, { accept: false });
   });
 
   it('pending at the deadline: NEEDS_REVIEW, and no refund', async () => {

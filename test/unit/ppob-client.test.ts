@@ -206,15 +206,61 @@ describe('PPOB client against a fake provider (HTTP)', () => {
     assert.equal(seen[0]!.path, '/ppob/trx/topup');
     assert.deepEqual(seen[0]!.body, { code: 'INQPLN', dest: '512345678901', refid: 13 });
     assert.deepEqual(
-      [t.status, t.price, t.customerName, t.trxId, t.repeated],
-      ['Success', 155000, 'BUDI', '777', false],
+      [t.status, t.bill, t.customerName, t.trxId, t.repeated],
+      ['Success', { ok: true, amount: 155000, field: 'price' }, 'BUDI', '777', false],
     );
+  });
+
+  it('inquiry: the bill amount under the names public aggregators use, price first', async () => {
+    const inquire = async (extra: Record<string, unknown>) => {
+      respond = (b) => trx(b, { status: 'Success', trx_id: 778, ...extra });
+      return client().inquiry({ code: 'INQPLN', dest: '512345678901', refid: 16 });
+    };
+    // Ayoconnect's `amount`, with its `customerName`; IAK's `tr_name`.
+    const ayo = await inquire({ amount: 25220, customerName: 'INDAH PUTRI' });
+    assert.deepEqual(
+      [ayo.bill, ayo.customerName],
+      [{ ok: true, amount: 25220, field: 'amount' }, 'INDAH PUTRI'],
+    );
+    assert.equal((await inquire({ price: 155000.0, tr_name: 'SITI' })).customerName, 'SITI');
+    // IAK / Digiflazz answer price and selling_price: price decides; selling_price only without it.
+    assert.deepEqual((await inquire({ price: 11000, selling_price: 10900, nominal: 8000 })).bill, {
+      ok: true,
+      amount: 11000,
+      field: 'price',
+    });
+    assert.deepEqual((await inquire({ selling_price: '10900' })).bill, {
+      ok: true,
+      amount: 10900,
+      field: 'selling_price',
+    });
+  });
+
+  it('inquiry without a readable amount: an answer, with the problem and the answer kept (no error)', async () => {
+    const inquire = async (extra: Record<string, unknown>) => {
+      respond = (b) => trx(b, { status: 'Success', trx_id: 779, ...extra });
+      return client().inquiry({ code: 'INQPLN', dest: '512345678901', refid: 21 });
+    };
+    // `nominal` is the bill without the admin fee: never read as the amount.
+    const none = await inquire({ nominal: 8000, tagihan: 'x' });
+    assert.equal(none.bill.ok, false);
+    assert.match(
+      !none.bill.ok ? none.bill.problem : '',
+      /names no bill amount \(none of price, amount, selling_price\)/,
+    );
+    assert.match(none.answer, /"nominal":8000/, 'the answer as received, for a person');
+    // A present but unreadable first field never falls through to another field.
+    for (const price of ['Rp 155.000', 155000.5, 0, -3, true]) {
+      const t = await inquire({ price, amount: 155000 });
+      assert.equal(t.bill.ok, false, String(price));
+      assert.match(!t.bill.ok ? t.bill.problem : '', /^price .* is not a whole, positive rupiah amount$/);
+    }
   });
 
   it('inquiry for an unknown customer is a Failed answer, not an error', async () => {
     respond = (b) => trx(b, { status: 'Failed', message: 'customer not found' });
     const t = await client().inquiry({ code: 'INQPLN', dest: '000', refid: 14 });
-    assert.deepEqual([t.status, t.message, t.price], ['Failed', 'customer not found', undefined]);
+    assert.deepEqual([t.status, t.message, t.bill.ok], ['Failed', 'customer not found', false]);
   });
 
   it("payment: POST /trx/payment with inq_id and the scan's ing_id, same value (a number, as trx_id came)", async () => {

@@ -691,6 +691,34 @@ describe('ppob simulator', () => {
       assert.equal(retry.json.status, 'Waiting');
     });
 
+    it('inquiry answers name the amount as the control API says (amount, or none); payments keep price', async () => {
+      try {
+        assert.equal((await control(sb, 'POST', '/ppob/inquiry-amount', { field: 'amount' })).status, 200);
+        const inqRef = newRef();
+        const inq = await topup(sb, { code: 'INQPLN', dest: '512345678902', refid: inqRef });
+        assert.deepEqual([inq.json.amount, 'price' in inq.json], [87_500, false]);
+        const pay = await payment(sb, { inq_id: inq.json.trx_id, refid: newRef() });
+        assert.equal(pay.json.price, 87_500, 'a payment still answers price');
+
+        await control(sb, 'POST', '/ppob/inquiry-amount', { field: null });
+        const bare = await topup(sb, { code: 'INQPLN', dest: '512345678903', refid: newRef() });
+        assert.equal(bare.json.status, 'Success');
+        assert.deepEqual(
+          ['price', 'amount'].filter((k) => k in bare.json),
+          [],
+        );
+        const again = await topup(sb, { code: 'INQPLN', dest: '512345678902', refid: inqRef });
+        assert.equal('amount' in again.json || 'price' in again.json, false, 'a repeated refid too');
+
+        const bad = await control(sb, 'POST', '/ppob/inquiry-amount', { field: 'no spaces' });
+        assert.equal(bad.status, 400);
+      } finally {
+        await control(sb, 'POST', '/ppob/inquiry-amount', { field: 'price' });
+      }
+      const back = await topup(sb, { code: 'INQPLN', dest: '512345678901', refid: newRef() });
+      assert.equal(back.json.price, 155_000);
+    });
+
     it('unknown customer, unknown inq_id, an inquiry id that is a purchase: Failed', async () => {
       const nobody = await topup(sb, { code: 'INQPLN', dest: '000000', refid: newRef() });
       assert.deepEqual([nobody.json.status, nobody.json.message], ['Failed', 'customer not found']);

@@ -2,7 +2,8 @@
  * The PPOB purchase saga on a real Temporal dev server with scripted provider answers: funding,
  * pending-to-final by polling and by (unsigned, only hinted) callbacks, the refund child, the
  * deadline that never refunds blind, postpaid bill confirmation, and parking: a status word the
- * engine does not know, an inquiry that fails for good.
+ * engine does not know, an inquiry that fails for good; and an inquiry answer without a bill
+ * amount, which ends FAILED (nothing was paid) with the answer kept.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +55,7 @@ const activities = {
   async ppobInquiry(input: { dest: string }): Promise<PpobInquiryOutcome> {
     if (scripts.get(input.dest)?.inquiryFails)
       throw ApplicationFailure.nonRetryable(
-        'inquiry answer unreadable: price: expected number',
+        'inquiry answer unreadable: ref_id: Invalid input in (empty body)',
         'ProviderProtocolError',
       );
     return (
@@ -362,6 +363,37 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     });
     assert.equal(done.status, 'FAILED');
     assert.equal(count(calls.submit, p.destination), 0);
+  });
+
+  it('postpaid: an inquiry answer without a bill amount ends FAILED with the answer kept; the run completes', async () => {
+    const answer = '{"status":"Success","ref_id":1,"trx_id":9,"nominal":8000,"tr_name":"SITI"}';
+    const p = purchase(
+      {
+        answers: ['Success'],
+        inquiry: {
+          outcome: 'no-bill-amount',
+          status: 'Success',
+          message: 'inquiry sukses',
+          problem: 'the answer names no bill amount (none of price, amount, selling_price)',
+          answer,
+        },
+      },
+      { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
+    );
+    const start = await paysaga.startPpobPurchase(p);
+    assert.equal(start.status, 'FAILED', 'the start answers with the ending (update-with-start)');
+    const final = await paysaga.result<PpobPurchaseView>(start.workflowId);
+    assert.equal(final.status, 'FAILED');
+    assert.equal(final.bill, undefined, 'no bill was offered to confirm');
+    const last = final.timeline.at(-1)!;
+    assert.equal(last.status, 'FAILED');
+    assert.match(last.note, /names no bill amount/);
+    assert.ok(last.note.includes(answer), 'the answer is kept for the operator');
+    const d = await describe_(start.workflowId);
+    assert.equal(d.status.name, 'COMPLETED', 'the workflow completes, it does not fail');
+    assert.deepEqual(d.searchAttributes.PaysagaNeedsReview, [false]);
+    assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0, 'nothing taken');
+    assert.equal(count(calls.submit, p.destination), 0, 'nothing paid');
   });
 
   it('postpaid: an inquiry answered with a word the engine does not know parks; nothing taken', async () => {
