@@ -2,7 +2,7 @@
  * Records the histories the replay test replays: one per ending of a saga, run on a real dev
  * server with scripted provider outcomes. Run it when a saga version is released:
  *
- *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob | transfer | payout> <version, e.g. v1>
+ *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob | transfer | payout | kwallet-transfer> <version, e.g. v1>
  *
  * Never re-record an existing version's files: they are the proof that executions started by
  * that version still replay on today's code.
@@ -12,7 +12,15 @@ import type { WorkflowClient } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../activities/klink';
+import type {
+  FindMovementOutcome,
+  FindTransferInput,
+  KWalletPayOutcome,
+  KWalletSendOutcome,
+  KWalletTransferInput,
+  RefundAcceptOutcome,
+  RefundRequestOutcome,
+} from '../activities/klink';
 import type { PpobPurchaseView } from '../workflows/ppob-definitions';
 import type { AliKassaStatus, PayoutCreateOutcome } from '../activities/alikassa';
 import type { TransferCreateOutcome } from '../activities/transfer';
@@ -43,8 +51,33 @@ const submitCalls = new Map<string, number>();
 const payoutStatusCalls = new Map<string, number>();
 const behaviour = new Map<string, Behaviour>();
 const acceptCalls = new Map<string, number>();
+const findTransferCalls = new Map<string, number>();
 
 const activities = {
+  // K-Wallet transfer: the transfer id (the scenario's key, in the description and the reference) says what happens.
+  async klinkTransfer(input: KWalletTransferInput): Promise<KWalletSendOutcome> {
+    if (input.description.includes('-refused'))
+      return { outcome: 'refused', code: 'INSUFFICIENT_BALANCE', message: 'Saldo tidak mencukupi' };
+    if (/-confirmed|-review/.test(input.description)) return { outcome: 'unclear', detail: 'timeout' };
+    return { outcome: 'moved', message: 'Payment transfer M-1 to account M-2!' };
+  },
+  async klinkFindTransfer(input: FindTransferInput): Promise<FindMovementOutcome> {
+    const n = (findTransferCalls.get(input.reference) ?? 0) + 1;
+    findTransferCalls.set(input.reference, n);
+    const movement = {
+      datetime: '2026-11-30 10:00:00',
+      at: '2026-11-30T03:00:00.000Z',
+      description: `uang makan [${input.reference}]`,
+      direction: 'out' as const,
+      amount: input.amount,
+      balance: 25000,
+    };
+    const found =
+      input.reference.includes('-confirmed') || (input.reference.includes('-review-rechecked') && n > 1);
+    return found
+      ? { outcome: 'found', movement, detail: 'history shows it at 2026-11-30 10:00:00' }
+      : { outcome: 'not-found', detail: 'history shows no movement' };
+  },
   async prakerjaAuthorize(input: AuthorizeActivityInput): Promise<AuthorizeOutcome> {
     if (behaviour.get(input.invoiceCode)?.ambiguous) return { outcome: 'ambiguous', detail: 'timeout' };
     return input.otp === '123456'
@@ -480,6 +513,34 @@ function payoutScenarios(client: PaysagaClient): Record<string, Scenario> {
   };
 }
 
+function kwalletTransferScenarios(client: PaysagaClient): Record<string, Scenario> {
+  const started = async (k: string, drive?: (id: string) => Promise<void>) => {
+    const { workflowId } = await client.startKWalletTransfer({
+      transferId: k,
+      idMemberSend: 'M-1',
+      idMemberReceipt: 'M-2',
+      amount: 50000,
+      description: 'uang makan',
+      confirmDelaysSeconds: [1],
+    });
+    await drive?.(workflowId);
+    return workflowId;
+  };
+  const parkedThen = (action: string, note: string) => async (id: string) => {
+    await waitFor(async () => (await client.status(id)).status === 'NEEDS_REVIEW');
+    await client.review(id, { action, operator: 'fixture', note });
+  };
+  return {
+    transferred: { run: (k) => started(k) },
+    refused: { run: (k) => started(k) },
+    'confirmed-by-history': { run: (k) => started(k) },
+    'review-rechecked': { run: (k) => started(k, parkedThen('recheck', 'K-Link says it went through')) },
+    'review-marked-failed': {
+      run: (k) => started(k, parkedThen('mark-failed', 'K-Link confirms nothing moved')),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const [saga, version] = process.argv.slice(2);
   const sagas = {
@@ -488,6 +549,7 @@ async function main(): Promise<void> {
     ppob: ppobScenarios,
     transfer: transferScenarios,
     payout: payoutScenarios,
+    'kwallet-transfer': kwalletTransferScenarios,
   };
   if (!saga || !version || !(saga in sagas)) {
     console.error(`usage: record-histories.ts <${Object.keys(sagas).join(' | ')}> <version, e.g. v1>`);

@@ -37,6 +37,13 @@ const REQUIRED_ENDINGS: Record<string, string[]> = {
     'gopay-expired-cancelled',
   ],
   payout: ['paid-out', 'unclear-confirmed', 'refused'],
+  'kwallet-transfer': [
+    'transferred',
+    'refused',
+    'confirmed-by-history',
+    'review-rechecked',
+    'review-marked-failed',
+  ],
 };
 
 describe('replay of recorded saga histories', () => {
