@@ -63,6 +63,8 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
     unplannedActions: () => (chosenIdTrans === undefined ? ['retry', 'mark-not-refunded'] : AFTER_ACCEPT),
     applyResolution,
     legacyReviewUpdate: { name: LEGACY_REVIEW_UPDATES.klinkRefund },
+    // A retry that asks K-Link again may wait a day for a second operator's confirm or reject.
+    handOffStatuses: ['AWAITING_CONFIRMATION'],
   });
   const setStatus = (status: KLinkRefundStatus, note: string) => saga.setStatus(status, note);
   const settled = () => saga.isFinal() || view.status === 'NEEDS_REVIEW';
@@ -79,7 +81,7 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
     },
     {
       validator: (arg) => {
-        requireAwaitingConfirmation(view);
+        requireAwaitingConfirmation(view, decision);
         requireOperatorNote(arg);
         if (!view.candidates.some((c) => c.idTrans === arg.idTrans)) {
           throw new Error(
@@ -98,7 +100,7 @@ export async function klinkEscrowRefundWorkflow(input: KLinkRefundInput): Promis
     },
     {
       validator: (arg) => {
-        requireAwaitingConfirmation(view);
+        requireAwaitingConfirmation(view, decision);
         requireOperatorNote(arg);
       },
     },
@@ -231,9 +233,11 @@ function describeMismatch(candidates: RefundCandidate[], input: KLinkRefundInput
   return problems.length ? problems.join('; ') : undefined;
 }
 
-function requireAwaitingConfirmation(view: KLinkRefundView): void {
+function requireAwaitingConfirmation(view: KLinkRefundView, decided: Decision | undefined): void {
   if (view.status !== 'AWAITING_CONFIRMATION')
     throw new Error(`refund ${view.workflowId} is ${view.status}, not awaiting confirmation`);
+  // Two operators answering at once: the first decides, the second is told so (never both "ok").
+  if (decided) throw new Error(`refund ${view.workflowId} was already ${decided.kind}ed by ${decided.by}`);
 }
 
 function requireOperatorNote(arg: { operator?: unknown; note?: unknown } | undefined): void {

@@ -115,6 +115,11 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
         if (view.status !== 'AWAITING_CONFIRMATION')
           throw new Error(`purchase ${view.workflowId} is ${view.status}, not awaiting bill confirmation`);
         if (typeof arg?.accept !== 'boolean') throw new Error('accept must be true or false');
+        // An accept and a decline at once: the first decides; the second is refused, never both "ok".
+        if (billDecision)
+          throw new Error(
+            `purchase ${view.workflowId}: the bill was already ${billDecision.accept ? 'accepted' : 'declined'}`,
+          );
       },
     },
   );

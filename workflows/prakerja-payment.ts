@@ -15,6 +15,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,6 +40,15 @@ const OTP_PATTERN = /^\d{4,8}$/;
 
 /** Authorize failures that certainly never reached Prakerja (see activities/prakerja.ts). */
 const NEVER_DELIVERED_TYPES = ['ProviderTransportError', 'ProviderRejection'];
+/**
+ * Before the kernel, any authorize failure read as "unavailable, try again"; since, only the
+ * never-delivered ones do and the rest park. Payments whose history took the old reading keep it.
+ */
+const UNPLANNED_AUTHORIZE_PARKS = 'prakerja-authorize-unplanned-parks';
+
+function neverDelivered(err: ActivityFailure): boolean {
+  return err.cause instanceof ApplicationFailure && NEVER_DELIVERED_TYPES.includes(err.cause.type ?? '');
+}
 
 export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Promise<PrakerjaPaymentView> {
   const maxOtpAttempts = input.maxOtpAttempts ?? 3;
@@ -129,11 +139,7 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     } catch (err) {
       // Only never-delivered failures are thrown by the activity: nothing happened at Prakerja.
       // Anything else is unplanned and parks (the kernel).
-      if (
-        err instanceof ActivityFailure &&
-        err.cause instanceof ApplicationFailure &&
-        NEVER_DELIVERED_TYPES.includes(err.cause.type ?? '')
-      )
+      if (err instanceof ActivityFailure && (neverDelivered(err) || !patched(UNPLANNED_AUTHORIZE_PARKS)))
         return { outcome: 'unavailable', detail: failureMessage(err) };
       throw err;
     }

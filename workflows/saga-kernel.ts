@@ -83,6 +83,12 @@ export interface SagaSpec<S extends string, A extends string, V extends PaymentV
   validateResolution?: (r: ResolveReviewInput<A>) => void;
   /** Work that may settle a parked payment without a person: a payment webhook arriving. */
   whileParked?: { ready: () => boolean; run: () => Promise<void> };
+  /**
+   * Statuses in which the saga waits for someone other than the operator who resolved it (a
+   * second operator's confirmation, the caller's bill decision). A resolution that leads there
+   * answers its Update then, instead of holding the operator's call open for hours.
+   */
+  handOffStatuses?: readonly S[];
   /** The review Update's name before the kernel, and how its argument reads today. */
   legacyReviewUpdate?: { name: string; toInput?: (arg: unknown) => ResolveReviewInput<A> };
 }
@@ -99,8 +105,6 @@ export interface Saga<S extends string, A extends string, V extends PaymentView<
   tag(provider: string, orderId: string, amount: number): void;
   /** The provider's own reference (PPOB refid): how a callback finds its saga. */
   tagProviderRef(ref: string): void;
-  /** Runs a provider check; the review Update is refused while it runs. */
-  check<T>(fn: () => Promise<T>): Promise<T>;
   /** The first answer callers wait for (instructions, bill) is in the view. */
   answered(): void;
   isFinal(): boolean;
@@ -122,6 +126,8 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
   const { view } = spec;
   const needsReview = NEEDS_REVIEW as S;
   let queued: Ticket<A> | undefined;
+  /** The resolution being applied now (its Update answers when done, or at a hand-off). */
+  let applying: Ticket<A> | undefined;
   let checks = 0;
   let hasFirstAnswer = false;
 
@@ -129,6 +135,7 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
   const isFinal = () => spec.finalStatuses.includes(view.status);
 
   function record(status: S, note: string): void {
+    if (applying && spec.handOffStatuses?.includes(status)) applying.done = true;
     view.status = status;
     view.timeline.push({ at: now(), status, note });
     upsertSearchAttributes([
@@ -159,14 +166,6 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
     },
     tagProviderRef(ref) {
       upsertSearchAttributes([{ key: SA_PROVIDER_REF, value: ref }]);
-    },
-    async check(fn) {
-      checks += 1;
-      try {
-        return await fn();
-      } finally {
-        checks -= 1;
-      }
     },
     answered() {
       hasFirstAnswer = true;
@@ -212,13 +211,18 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
       if (ticket) {
         const { action, operator, note } = ticket.input;
         view.resolution = { action, operator, note, at: now() };
+        applying = ticket;
         await guarded(() => spec.applyResolution(ticket.input));
+        applying = undefined;
         ticket.done = true;
         queued = undefined;
       } else {
         checks += 1;
-        await guarded(spec.whileParked!.run);
-        checks -= 1;
+        try {
+          await guarded(spec.whileParked!.run);
+        } finally {
+          checks -= 1;
+        }
       }
     }
   }
@@ -226,7 +230,8 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
   function validate(arg: unknown): void {
     if (view.status !== needsReview)
       throw new Error(`payment ${view.workflowId} is ${view.status}, not in review`);
-    if (queued || checks > 0)
+    // News waiting to be read (a webhook, a callback) may settle the payment: it is read first.
+    if (queued || checks > 0 || spec.whileParked?.ready())
       throw new Error(
         `payment ${view.workflowId}: another resolution or a provider check is in flight; read its status and try again`,
       );
@@ -241,7 +246,10 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
 
   async function accept(input: ResolveReviewInput<A>): Promise<PaymentView> {
     const ticket: Ticket<A> = { input, done: false };
-    queued = ticket;
+    // Validators refuse a second resolution, but histories recorded before the kernel (replayed
+    // without validators) may hold two: the later one is refused, never left waiting.
+    if (queued) ticket.refusal = `payment ${view.workflowId}: another resolution was being applied`;
+    else queued = ticket;
     await condition(() => ticket.done || ticket.refusal !== undefined);
     if (ticket.refusal) throw ApplicationFailure.nonRetryable(ticket.refusal, 'ResolutionNotApplied');
     return view;

@@ -47,3 +47,20 @@ export function readMidtransState(result: { state?: string; transactionStatus?: 
     return PRE_KERNEL_STATES[result.state]!;
   return midtransState(result.transactionStatus);
 }
+
+/**
+ * K-Link's own webhook `status` words (settlement and GoPay notifications, document sections 2d
+ * and 3d). The document shows only "success"; "fail" / "failed" are the words its API answers use
+ * for a refusal (see status.ts), read here as not paid. Any other word is `unknown`: the saga
+ * parks, because a word nobody knows may mean paid.
+ */
+export const KLINK_WEBHOOK_STATUS_WORDS: Readonly<Record<string, ProviderState>> = {
+  success: 'paid',
+  fail: 'failed',
+  failed: 'failed',
+};
+
+export function klinkWebhookState(status: string): ProviderState {
+  const w = status.trim().toLowerCase();
+  return Object.hasOwn(KLINK_WEBHOOK_STATUS_WORDS, w) ? KLINK_WEBHOOK_STATUS_WORDS[w]! : 'unknown';
+}

@@ -32,6 +32,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { rupiah } from './schemas';
+import { klinkWebhookState } from './states';
 
 export const KLINK_SIGNATURE_HEADER = 'x-servicepayment';
 
@@ -90,8 +91,10 @@ export const KLinkSettlementWebhook = z
   .loose()
   .transform((b) => ({
     status: b.status,
-    /** "success" is the only status the document shows; anything else is not a settlement. */
+    /** "success" is the only status the document shows. */
     success: b.status.trim().toLowerCase() === 'success',
+    /** What the word means: a word the document does not show is `unknown` (the saga parks). */
+    state: klinkWebhookState(b.status),
     message: b.message,
     rqUuid: b.rq_uuid,
     rqDatetime: b.rq_datetime,
@@ -118,6 +121,7 @@ export const KLinkGopayNotification = z
   .transform((b) => ({
     status: b.status,
     success: b.status.trim().toLowerCase() === 'success',
+    state: klinkWebhookState(b.status),
     message: b.message,
     idTrans: b.id_trans,
     rqDatetime: b.rq_datetime,
