@@ -12,6 +12,7 @@ import {
 } from '../../providers/alikassa/states';
 import { aliKassaState } from '../../providers/alikassa/schemas';
 import {
+  klinkWebhookState,
   MIDTRANS_TRANSACTION_STATUS_WORDS,
   midtransState,
   readMidtransState,
@@ -97,5 +98,16 @@ describe('Midtrans (GoPay) states', () => {
       ...Object.values(ALIKASSA_STATUS_WORDS),
     ])
       assert.ok((PROVIDER_STATES as readonly string[]).includes(s), s);
+  });
+});
+
+describe('K-Link webhook states', () => {
+  it('success is paid, fail/failed are not, any other word is unknown (parks)', () => {
+    assert.equal(klinkWebhookState('success'), 'paid');
+    assert.equal(klinkWebhookState(' SUCCESS '), 'paid');
+    assert.equal(klinkWebhookState('failed'), 'failed');
+    assert.equal(klinkWebhookState('fail'), 'failed');
+    for (const word of ['settled', 'sukses', 'pending', '', 'paid'])
+      assert.equal(klinkWebhookState(word), 'unknown', word);
   });
 });
