@@ -169,7 +169,10 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
   /** Gives the funding back through the escrow refund saga, once. */
   async function refundFunding(why: string): Promise<void> {
     if (!view.funded) {
-      setStatus('FAILED', `${why}; nothing had been taken`);
+      setStatus(
+        'FAILED',
+        `${why}; the engine recorded no K-Wallet funding to refund (an unclear debit is the operator's to settle at K-Link)`,
+      );
       return;
     }
     const workflowId = klinkRefundWorkflowId(view.funded.fundingOrderId);
