@@ -41,18 +41,42 @@ export function controlErrorHandler(error: FastifyError, request: FastifyRequest
   void reply.code(status).send({ error: error.message });
 }
 
+/**
+ * Requests the simulators received, by simulator (the path's first segment: prakerja, klink,
+ * ppob, ...); control and health requests are not counted. Lets a test prove a provider pointed
+ * elsewhere never reached the sandbox.
+ */
+export class RequestCounter {
+  private counts: Record<string, number> = {};
+  count(url: string): void {
+    const simulator = url.split(/[/?]/)[1] ?? '';
+    if (simulator === '' || simulator === '_control' || simulator === 'healthz') return;
+    this.counts[simulator] = (this.counts[simulator] ?? 0) + 1;
+  }
+  snapshot(): { bySimulator: Record<string, number>; total: number } {
+    const total = Object.values(this.counts).reduce((a, b) => a + b, 0);
+    return { bySimulator: { ...this.counts }, total };
+  }
+  reset(): void {
+    this.counts = {};
+  }
+}
+
 export interface ControlRoutesOptions {
   faults: FaultRegistry;
   state: SandboxState;
+  requests: RequestCounter;
   /** Also reset by /_control/reset: queued webhooks, their records and delivery modes. */
   webhooks?: { reset(): void };
 }
 
-/** /_control/faults and /_control/reset. */
+/** /_control/faults, /_control/requests and /_control/reset. */
 export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (
   app,
-  { faults, state, webhooks },
+  { faults, state, webhooks, requests },
 ) => {
+  app.get('/requests', async () => requests.snapshot());
+
   app.post('/faults', async (request, reply) => {
     const spec = parseControlBody(FaultSpecSchema, request);
     try {
@@ -74,6 +98,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (
   // Between test cases: every simulator's state (and the state file) and every armed fault.
   app.post('/reset', async () => {
     faults.clear();
+    requests.reset();
     webhooks?.reset();
     state.reset();
     return { ok: true };

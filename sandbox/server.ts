@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../common/logger';
-import { controlErrorHandler, controlRoutes } from './control-routes';
+import { controlErrorHandler, controlRoutes, RequestCounter } from './control-routes';
 import { FaultRegistry } from './faults';
 import { MIDTRANS_SANDBOX_SERVER_KEY } from './klink/catalog';
 import { klinkControlRoutes } from './klink/control';
@@ -187,6 +187,9 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
     webhooks.stop();
   });
 
+  const requests = new RequestCounter();
+  app.addHook('onRequest', async (request) => requests.count(request.url));
+
   app.get('/healthz', async () => ({ ok: true }));
 
   await app.register(prakerjaRoutes, {
@@ -242,7 +245,7 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
   await app.register(
     async (control) => {
       control.setErrorHandler(controlErrorHandler);
-      await control.register(controlRoutes, { faults, state, webhooks });
+      await control.register(controlRoutes, { faults, state, webhooks, requests });
       await control.register(webhookControlRoutes, {
         prefix: '/webhooks',
         sender: webhooks,
