@@ -3,8 +3,8 @@
  * Reads the same environment as the worker (TEMPORAL_*, PAYSAGA_CODEC_*, PAYSAGA_DATA_DIR), so
  * it decrypts what the engine encrypted. Exit code 2 means the input was refused.
  */
-import type { Connection } from '@temporalio/client';
-import { Command, Option } from 'commander';
+import { WorkflowFailedError, WorkflowNotFoundError, type Connection } from '@temporalio/client';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { codecEnv, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
 import { loadCodecKeys } from '../workers/codec-keys';
@@ -16,7 +16,10 @@ import { registerNamespaceAndSearchAttributes } from './setup';
 
 const cliEnv = { ...temporalEnv, ...codecEnv };
 
-async function withClient<T>(run: (client: PaysagaClient) => Promise<T>): Promise<void> {
+/** Runs a command's work with a connected client and prints what it returns. */
+export type ClientRunner = <T>(run: (client: PaysagaClient) => Promise<T>) => Promise<void>;
+
+async function connectAndRun<T>(run: (client: PaysagaClient) => Promise<T>): Promise<void> {
   let env;
   try {
     env = parseEnv(cliEnv);
@@ -30,6 +33,99 @@ async function withClient<T>(run: (client: PaysagaClient) => Promise<T>): Promis
   } finally {
     await client.close();
   }
+}
+
+// ---- option values: strict, so a typo is an error and never a silent 0 or NaN ----
+
+/** A whole rupiah amount of money, more than 0: digits only ("1e3", "12.5", "" are refused). */
+export function rupiah(value: string): number {
+  if (!/^\d{1,15}$/.test(value.trim()) || Number(value) <= 0)
+    throw new InvalidArgumentError('whole rupiah, more than 0, digits only (e.g. 155000)');
+  return Number(value);
+}
+
+/** A count or a number of seconds: a whole number, at least 1 (the engine checks the upper bound). */
+export function wholeNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < 1)
+    throw new InvalidArgumentError('a whole number, at least 1');
+  return Number(value);
+}
+
+/** What `paysaga status` prints: the saga's view, and Temporal's word for the run beside it. */
+export interface StatusReport {
+  workflowId: string;
+  /** The run as Temporal describes it: RUNNING, COMPLETED, FAILED, TERMINATED, CANCELLED, TIMED_OUT, ... */
+  execution: { status: string; closeTime?: string; failure?: string };
+  [field: string]: unknown;
+}
+
+/** Temporal's run statuses whose end is not the saga's own: its view is the last it recorded. */
+const ENDED_OUTSIDE_THE_SAGA = new Set(['FAILED', 'TERMINATED', 'CANCELLED', 'TIMED_OUT']);
+
+/**
+ * The status of a payment: Temporal's description of the run first, then the saga's view. A run
+ * the saga did not end itself (failed, terminated, cancelled, timed out) prints its view under
+ * `lastView`, never as the payment's status: the view stops where the run was stopped, and its
+ * status (INQUIRING, say) is not an outcome. A view that cannot be read is said so.
+ */
+export async function paymentStatus(c: PaysagaClient, workflowId: string): Promise<StatusReport> {
+  const handle = c.temporal.workflow.getHandle(workflowId);
+  let described;
+  try {
+    described = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new PaysagaInputError(`payment ${workflowId} not found`);
+    throw err;
+  }
+  const status = described.status.name;
+  const execution: StatusReport['execution'] = {
+    status,
+    ...(described.closeTime ? { closeTime: described.closeTime.toISOString() } : {}),
+  };
+  if (ENDED_OUTSIDE_THE_SAGA.has(status)) {
+    execution.failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) =>
+        err instanceof WorkflowFailedError && err.cause ? err.cause.message || err.cause.name : String(err),
+    );
+  }
+  let view: Record<string, unknown>;
+  try {
+    view = (await c.withinDeadline(() => c.status(workflowId), 10_000)) as unknown as Record<string, unknown>;
+  } catch (err) {
+    return { workflowId, execution, viewUnavailable: (err as Error).message };
+  }
+  return ENDED_OUTSIDE_THE_SAGA.has(status)
+    ? { workflowId, execution, lastView: view }
+    : { ...view, workflowId, execution };
+}
+
+/**
+ * K-Wallet funding of a purchase, or none. A prepaid purchase takes exactly the --amount given
+ * (never a default); a postpaid one takes the bill the inquiry finds, so an --amount is refused.
+ */
+export function ppobFunding(opts: {
+  kind: 'prepaid' | 'postpaid';
+  member?: string;
+  amount?: number;
+}): { idMember: string; amount?: number } | undefined {
+  if (!opts.member) {
+    if (opts.amount !== undefined)
+      throw new PaysagaInputError('--amount is the rupiah taken from K-Wallet: give --member with it');
+    return undefined;
+  }
+  if (opts.kind === 'postpaid') {
+    if (opts.amount !== undefined)
+      throw new PaysagaInputError(
+        '--amount: a postpaid purchase takes the bill the inquiry finds, not an amount',
+      );
+    return { idMember: opts.member };
+  }
+  if (opts.amount === undefined)
+    throw new PaysagaInputError(
+      '--amount is required with --member: the whole rupiah to take from the K-Wallet member',
+    );
+  return { idMember: opts.member, amount: opts.amount };
 }
 
 function paymentToken(opts: { tokenStdin?: boolean }): string {
@@ -58,10 +154,15 @@ function table(rows: PaymentSummary[]): string {
   return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
-export function buildCli(): Command {
+/**
+ * The command tree. `run` connects and prints (tests pass their own). Commander's own refusals
+ * (a missing or malformed option) exit 2 like every refused input (exitOverride, below).
+ */
+export function buildCli(withClient: ClientRunner = connectAndRun): Command {
   const program = new Command('paysaga')
     .description('Drive and inspect paysaga payments (Temporal payment sagas).')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride();
 
   const prakerja = program.command('prakerja').description('Prakerja OTP-authorize payments');
   prakerja
@@ -69,10 +170,13 @@ export function buildCli(): Command {
     .description('start a payment (or find the running one for the invoice)')
     .requiredOption('--invoice <code>', 'invoice code (the workflow id is prakerja-<code>)')
     .requiredOption('--invoice-url <url>', 'invoice URL sent to Prakerja')
-    .requiredOption('--amount <rupiah>', 'amount in whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'amount in whole rupiah', rupiah)
     .requiredOption('--order <id>', 'your order id')
     .option('--token-stdin', 'read the payment token from standard input (else PAYSAGA_PAYMENT_TOKEN)')
-    .option('--otp-timeout <seconds>', 'seconds the user has to enter the OTP', (v) => Number(v))
+    .option('--otp-timeout <seconds>', 'seconds the user has to enter the OTP', wholeNumber)
+    .option('--max-otp-attempts <n>', 'wrong OTPs allowed before the payment ends', wholeNumber)
+    .option('--fulfilment-timeout <seconds>', 'per attempt of your fulfilment call', wholeNumber)
+    .option('--fulfilment-attempts <n>', 'attempts of your fulfilment call before it is voided', wholeNumber)
     .action((opts) =>
       withClient((c) =>
         c.startPrakerjaPayment({
@@ -82,6 +186,10 @@ export function buildCli(): Command {
           orderId: opts.order,
           paymentToken: paymentToken(opts),
           otpTimeoutSeconds: opts.otpTimeout,
+          maxOtpAttempts: opts.maxOtpAttempts,
+          ...(opts.fulfilmentTimeout !== undefined || opts.fulfilmentAttempts !== undefined
+            ? { fulfilment: { timeoutSeconds: opts.fulfilmentTimeout, maxAttempts: opts.fulfilmentAttempts } }
+            : {}),
         }),
       ),
     );
@@ -98,12 +206,12 @@ export function buildCli(): Command {
     .description('start the escrow refund of an order (or find the one already started for it)')
     .requiredOption('--order <id>', 'id_order of the K-Wallet payment')
     .requiredOption('--member <id>', 'id_member whose balance gets the money back')
-    .requiredOption('--amount <rupiah>', 'amount you expect back, whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'amount you expect back, whole rupiah', rupiah)
     .requiredOption('--note <text>', 'why (sent to K-Link with the accept)')
     .option(
       '--confirm-timeout <seconds>',
       'how long an operator has to confirm data that does not match',
-      (v) => Number(v),
+      wholeNumber,
     )
     .action((opts) =>
       withClient((c) =>
@@ -171,7 +279,7 @@ export function buildCli(): Command {
     )
     .requiredOption('--code <voucher>', 'voucher code')
     .requiredOption('--member <id>', 'id_member who receives the balance')
-    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link')
     .action((o) =>
       withClient((c) =>
@@ -189,7 +297,7 @@ export function buildCli(): Command {
     .requiredOption('--id <transferId>', 'your id for this transfer')
     .requiredOption('--from <member>', 'id_member who sends')
     .requiredOption('--to <member>', 'id_member who receives')
-    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link, with the reference paysaga adds')
     .action((o) =>
       withClient((c) =>
@@ -208,7 +316,7 @@ export function buildCli(): Command {
   refund
     .command('confirm <workflowId>')
     .description("accept K-Link's proposed transaction although it did not match")
-    .requiredOption('--id-trans <n>', 'the proposed transaction to refund', (v) => Number(v))
+    .requiredOption('--id-trans <n>', 'the proposed transaction to refund', wholeNumber)
     .requiredOption('--operator <name>', 'who you are')
     .requiredOption('--note <text>', 'what you checked')
     .action((id: string, opts) =>
@@ -236,26 +344,38 @@ export function buildCli(): Command {
     .requiredOption('--product <code>', 'product code, e.g. S10, PLN20, INQPLN')
     .requiredOption('--dest <number>', 'phone, meter or customer number')
     .option('--member <id>', 'fund it from this K-Wallet member')
-    .option('--amount <rupiah>', 'amount to take from K-Wallet (prepaid)', (v) => Number(v))
-    .action((opts) =>
-      withClient((c) =>
+    .option('--amount <rupiah>', 'prepaid with --member: the rupiah to take from K-Wallet', rupiah)
+    .option('--confirm-timeout <seconds>', 'postpaid: how long the bill waits for `ppob bill`', wholeNumber)
+    .option(
+      '--final-deadline <seconds>',
+      'how long to wait for a final status before a person is asked',
+      wholeNumber,
+    )
+    .option('--poll <seconds>', 'first status poll interval (doubles up to 60)', wholeNumber)
+    .action((opts) => {
+      const funding = ppobFunding(opts); // refused before connecting
+      return withClient((c) =>
         c.startPpobPurchase({
           orderId: opts.order,
           kind: opts.kind,
           productCode: opts.product,
           destination: opts.dest,
-          funding: opts.member ? { idMember: opts.member, amount: opts.amount ?? 1 } : undefined,
+          funding,
+          confirmTimeoutSeconds: opts.confirmTimeout,
+          finalDeadlineSeconds: opts.finalDeadline,
+          pollSeconds: opts.poll,
         }),
-      ),
-    );
+      );
+    });
   ppob
     .command('bill <workflowId>')
     .description('accept or decline the bill a postpaid inquiry showed')
     .addOption(
       new Option('--decision <d>', 'accept or decline').choices(['accept', 'decline']).makeOptionMandatory(),
     )
+    .option('--operator <name>', 'who decided (kept in the timeline)')
     .action((id: string, opts) =>
-      withClient((c) => c.confirmBill(id, { accept: opts.decision === 'accept' })),
+      withClient((c) => c.confirmBill(id, { accept: opts.decision === 'accept', operator: opts.operator })),
     );
 
   const transfer = program
@@ -270,10 +390,13 @@ export function buildCli(): Command {
         .choices(['klink-va', 'klink-manual', 'klink-card', 'klink-gopay', 'alikassa'])
         .makeOptionMandatory(),
     )
-    .requiredOption('--amount <rupiah>', 'price in whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'price in whole rupiah', rupiah)
+    .option('--pay-ship <rupiah>', 'K-Link: shipping on top of the price, whole rupiah', rupiah)
     .requiredOption('--name <fullname>', "payer's full name")
     .requiredOption('--phone <number>', "payer's phone")
     .requiredOption('--email <address>', "payer's email")
+    .option('--ip <address>', "payer's IP address (AliKassa asks for it)")
+    .option('--expiry <seconds>', 'how long the payer has to pay', wholeNumber)
     .option('--bank <code>', 'K-Link bankCode (from list_bank)')
     .option('--product <code>', 'K-Link productCode (from list_bank)')
     .option('--service <s>', 'AliKassa service, e.g. virtual_account_idr_hpp')
@@ -284,11 +407,13 @@ export function buildCli(): Command {
           orderId: o.order,
           method: o.method,
           amount: o.amount,
-          customer: { fullname: o.name, phone: o.phone, email: o.email },
+          payShip: o.payShip,
+          customer: { fullname: o.name, phone: o.phone, email: o.email, ip: o.ip },
           bankCode: o.bank,
           productCode: o.product,
           service: o.service,
           customerCode: o.customerCode,
+          expirySeconds: o.expiry,
         }),
       ),
     );
@@ -297,11 +422,17 @@ export function buildCli(): Command {
     .command('start')
     .description('pay out once per order id')
     .requiredOption('--order <id>', 'order id (the workflow id is payout-<id>)')
-    .requiredOption('--amount <rupiah>', 'whole rupiah', (v) => Number(v))
+    .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--bank <code>', 'payment_card_idr bank code, e.g. PMTB')
     .requiredOption('--account <number>', "recipient's account number")
     .requiredOption('--first-name <n>', "recipient's first name")
     .requiredOption('--last-name <n>', "recipient's last name")
+    .option(
+      '--final-deadline <seconds>',
+      'how long to wait for a final status before a person is asked',
+      wholeNumber,
+    )
+    .option('--poll <seconds>', 'first status poll interval', wholeNumber)
     .action((o) =>
       withClient((c) =>
         c.startPayout({
@@ -311,14 +442,18 @@ export function buildCli(): Command {
           accountNumber: o.account,
           firstName: o.firstName,
           lastName: o.lastName,
+          finalDeadlineSeconds: o.finalDeadline,
+          pollSeconds: o.poll,
         }),
       ),
     );
 
   program
     .command('status <workflowId>')
-    .description('current state of a payment: status, review reason, timeline')
-    .action((id: string) => withClient((c) => c.status(id)));
+    .description(
+      "current state of a payment: status, review reason, timeline, and Temporal's status of the run (execution)",
+    )
+    .action((id: string) => withClient((c) => paymentStatus(c, id)));
   program
     .command('cancel <workflowId>')
     .description('cancel a payment (voids it if already authorized and not yet fulfilled)')
@@ -333,7 +468,7 @@ export function buildCli(): Command {
     .addOption(new Option('--status <status>', 'only payments in this status').choices(ALL_STATUSES))
     .option('--provider <name>', 'e.g. prakerja')
     .option('--order <id>', 'by order id')
-    .option('--limit <n>', 'at most n rows', (v) => Number(v), 100)
+    .option('--limit <n>', 'at most n rows', wholeNumber, 100)
     .option('--json', 'print JSON')
     .action((opts) =>
       withClient(async (c) => {
@@ -382,6 +517,8 @@ if (require.main === module || process.env.PAYSAGA_CLI === '1') {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: Error) => {
+      // Commander printed its own message (or the help): only the exit code is left to set.
+      if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
       console.error(`paysaga: ${err.message}`);
       process.exit(err instanceof PaysagaInputError ? 2 : 1);
     });

@@ -60,27 +60,36 @@ export const ResolveReviewInput = z.object({
   sn: z.string().min(1).max(128).optional(),
 });
 
-export const StartPpobPurchaseInput = z.object({
-  // Becomes part of the workflow id and of the refid's business key.
-  orderId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'orderId: 1-64 of A-Z a-z 0-9 . _ -'),
-  kind: z.enum(['prepaid', 'postpaid']),
-  productCode: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'productCode: 1-32 of A-Z a-z 0-9 _ -'),
-  destination: z.string().regex(/^[0-9A-Za-z-]{3,32}$/, 'destination: 3-32 digits or letters'),
-  funding: z
-    .object({
-      idMember: z.string().min(1).max(64),
-      amount: z.number().int('amount must be whole rupiah').positive(),
-    })
-    .optional(),
-  confirmTimeoutSeconds: z.number().int().min(10).max(86_400).optional(),
-  finalDeadlineSeconds: z
-    .number()
-    .int()
-    .min(5)
-    .max(7 * 86_400)
-    .optional(),
-  pollSeconds: z.number().int().min(1).max(600).optional(),
-});
+export const StartPpobPurchaseInput = z
+  .object({
+    // Becomes part of the workflow id and of the refid's business key.
+    orderId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'orderId: 1-64 of A-Z a-z 0-9 . _ -'),
+    kind: z.enum(['prepaid', 'postpaid']),
+    productCode: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'productCode: 1-32 of A-Z a-z 0-9 _ -'),
+    destination: z.string().regex(/^[0-9A-Za-z-]{3,32}$/, 'destination: 3-32 digits or letters'),
+    /**
+     * Take the money from a K-Wallet member first. Prepaid: exactly `amount`. Postpaid: the bill
+     * the inquiry finds (an `amount` given is not used), so it may be left out.
+     */
+    funding: z
+      .object({
+        idMember: z.string().min(1).max(64),
+        amount: z.number().int('amount must be whole rupiah').positive().optional(),
+      })
+      .optional(),
+    confirmTimeoutSeconds: z.number().int().min(10).max(86_400).optional(),
+    finalDeadlineSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 86_400)
+      .optional(),
+    pollSeconds: z.number().int().min(1).max(600).optional(),
+  })
+  .refine((i) => i.kind === 'postpaid' || !i.funding || i.funding.amount !== undefined, {
+    message: 'required for a prepaid purchase: the whole rupiah to take from the K-Wallet member',
+    path: ['funding', 'amount'],
+  });
 export type StartPpobPurchaseInput = z.infer<typeof StartPpobPurchaseInput>;
 
 export const ConfirmBillInput = z.object({

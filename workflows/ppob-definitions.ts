@@ -48,8 +48,11 @@ export interface PpobPurchaseInput {
    */
   refid: number;
   inquiryRefid?: number;
-  /** Take the money from a K-Wallet member first (and give it back if the purchase fails). */
-  funding?: { idMember: string; amount: number };
+  /**
+   * Take the money from a K-Wallet member first (and give it back if the purchase fails).
+   * Prepaid: `amount` (the edge requires it). Postpaid: the bill; `amount` is absent or unused.
+   */
+  funding?: { idMember: string; amount?: number };
   /** Postpaid: how long the caller has to confirm the bill. Default 900. */
   confirmTimeoutSeconds?: number;
   /** How long to wait for a final status before asking a person. Default 1800. */

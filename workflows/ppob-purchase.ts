@@ -322,7 +322,7 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
     // hold the start call through K-Wallet funding and a submit that may retry for minutes.
     if (input.kind === 'prepaid') saga.answered();
     if (input.kind === 'postpaid' && !(await inquireAndConfirm())) return;
-    if (input.funding && !(await fund(input.kind === 'postpaid' ? view.bill!.amount : input.funding.amount)))
+    if (input.funding && !(await fund(input.kind === 'postpaid' ? view.bill!.amount : input.funding.amount!)))
       return;
     setStatus('SUBMITTING', `submitting refid ${input.refid}`);
     submitted = true;
