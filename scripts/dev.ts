@@ -1,15 +1,25 @@
 /**
  * `npm start`: the whole engine locally, then the demo payments, then wait for Ctrl-C.
  *
- * TEMPORAL_ADDRESS set: use that cluster (no local server). PRAKERJA_BASE_URL,
- * PRAKERJA_CLIENT_CODE and PRAKERJA_SIGN_KEY all set: talk to that provider (no sandbox, no demo).
+ * TEMPORAL_ADDRESS set: use that cluster (no local server). A provider whose settings are all set
+ * (common/provider-settings.ts: the same variables a worker and gateway started by hand read) is
+ * talked to; one with none uses the sandbox; one with some stops the start with one line. The
+ * banner says where each provider points. The demo runs only when every provider is the sandbox:
+ * it arranges outcomes through the sandbox's control API, and would send real payments elsewhere.
  */
 import { z } from 'zod';
-import { codecEnv, ConfigError, exitOnConfigError, parseEnv, portSchema } from '../common/config';
+import { codecEnv, exitOnConfigError, parseEnv, portSchema } from '../common/config';
+import { configuredProviders, gatewayProviderEnv, workerProviderEnv } from '../common/provider-settings';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildWorkflowBundle, currentBundlePath } from '../workers/workflow-bundle';
 import { runDemo } from './demo';
-import { startStack } from './stack';
+import { startStack, type ProviderTarget } from './stack';
+
+/** "  PPOB                http://127.0.0.1:8090/ppob  (sandbox)": a base URL, never a credential. */
+function providerLine(p: ProviderTarget): string {
+  const line = `  ${p.label.padEnd(19)} ${p.baseUrl}${p.sandbox ? '  (sandbox)' : ''}`;
+  return p.note ? `${line}\n  ${' '.repeat(19)} ${p.note}` : line;
+}
 
 const devEnv = {
   ...codecEnv,
@@ -20,12 +30,9 @@ const devEnv = {
   TEMPORAL_UI_PORT: portSchema.default(8233),
   GATEWAY_PORT: portSchema.default(8080),
   SANDBOX_PORT: portSchema.default(8090),
-  PRAKERJA_BASE_URL: z.url().optional(),
-  PRAKERJA_CLIENT_CODE: z.string().optional(),
-  PRAKERJA_SIGN_KEY: z.string().optional(),
-  KLINK_BASE_URL: z.url().optional(),
-  KLINK_EMAIL: z.string().optional(),
-  KLINK_PASSWORD: z.string().optional(),
+  // Checked here too, so a malformed value stops the start before anything is started.
+  ...workerProviderEnv,
+  ...gatewayProviderEnv,
   PAYSAGA_DEMO: z.enum(['0', '1']).default('1'),
 };
 
@@ -33,24 +40,9 @@ async function main(): Promise<void> {
   let env;
   try {
     env = parseEnv(devEnv);
+    configuredProviders(process.env, ['worker', 'gateway']);
   } catch (err) {
     exitOnConfigError(err);
-  }
-  const prakerjaVars = [env.PRAKERJA_BASE_URL, env.PRAKERJA_CLIENT_CODE, env.PRAKERJA_SIGN_KEY];
-  if (prakerjaVars.some(Boolean) && !prakerjaVars.every(Boolean)) {
-    exitOnConfigError(
-      new ConfigError(
-        'configuration: set all of PRAKERJA_BASE_URL, PRAKERJA_CLIENT_CODE, PRAKERJA_SIGN_KEY, or none (sandbox)',
-      ),
-    );
-  }
-  const klinkVars = [env.KLINK_BASE_URL, env.KLINK_EMAIL, env.KLINK_PASSWORD];
-  if (klinkVars.some(Boolean) && !klinkVars.every(Boolean)) {
-    exitOnConfigError(
-      new ConfigError(
-        'configuration: set all of KLINK_BASE_URL, KLINK_EMAIL, KLINK_PASSWORD, or none (sandbox)',
-      ),
-    );
   }
   // Create the dev codec key once, before worker and gateway race to create it.
   loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
@@ -70,16 +62,6 @@ async function main(): Promise<void> {
       gateway: env.GATEWAY_PORT,
       sandbox: env.SANDBOX_PORT,
     },
-    prakerja: env.PRAKERJA_BASE_URL
-      ? {
-          baseUrl: env.PRAKERJA_BASE_URL,
-          clientCode: env.PRAKERJA_CLIENT_CODE!,
-          signKey: env.PRAKERJA_SIGN_KEY!,
-        }
-      : undefined,
-    klink: env.KLINK_BASE_URL
-      ? { baseUrl: env.KLINK_BASE_URL, email: env.KLINK_EMAIL!, password: env.KLINK_PASSWORD! }
-      : undefined,
     ui: !env.TEMPORAL_ADDRESS,
   });
 
@@ -103,23 +85,24 @@ async function main(): Promise<void> {
       `  Temporal Web UI     ${uiWorkflows ?? '(remote cluster: use its own UI)'}`,
       `  Temporal            ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`,
       `  Gateway (REST, codec) ${stack.gatewayUrl}  (codec endpoint ${stack.gatewayUrl}/codec)`,
-      `  Prakerja            ${stack.prakerjaBaseUrl}${stack.prakerjaBaseUrl.startsWith(stack.sandboxUrl ?? '-') ? '  (sandbox)' : ''}`,
-      `  K-Link              ${stack.klinkBaseUrl}${stack.klinkBaseUrl.startsWith(stack.sandboxUrl ?? '-') ? '  (sandbox)' : ''}`,
+      ...stack.providers.map(providerLine),
       `  Data                ${stack.dataDir}`,
       '',
     ].join('\n'),
   );
 
-  if (stack.sandboxUrl && stack.prakerjaBaseUrl.startsWith(stack.sandboxUrl) && env.PAYSAGA_DEMO === '1') {
+  const real = stack.providers.filter((p) => !p.sandbox);
+  if (env.PAYSAGA_DEMO === '1' && real.length > 0) {
+    console.log(
+      `demo skipped: ${real.map((p) => p.label).join(', ')} ${real.length === 1 ? 'is a real provider' : 'are real providers'} (the demo would send them payments)`,
+    );
+  }
+  if (stack.sandboxUrl && real.length === 0 && env.PAYSAGA_DEMO === '1') {
     console.log('running the demo payments ...');
-    const sandboxKLink =
-      stack.sandboxKLink && stack.klinkBaseUrl.startsWith(stack.sandboxUrl)
-        ? { baseUrl: stack.klinkBaseUrl, ...stack.sandboxKLink }
-        : undefined;
     const payments = await runDemo({
       gatewayUrl: stack.gatewayUrl,
       sandboxUrl: stack.sandboxUrl,
-      klink: sandboxKLink,
+      klink: stack.sandboxKLink && { baseUrl: stack.klinkBaseUrl, ...stack.sandboxKLink },
     }).catch(async (err) => {
       await stack.stop();
       throw err;

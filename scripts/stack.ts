@@ -5,12 +5,18 @@
  * user runs.
  */
 import { Connection } from '@temporalio/client';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import {
+  configuredProviders,
+  PROVIDER_KEYS,
+  PROVIDER_SETTINGS,
+  type ProviderKey,
+} from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { ManagedProcess, type LogSink } from './managed-process';
+import { sandboxSettings } from './sandbox-settings';
 import { temporalCliPath } from './temporal-cli';
 
 const ROOT = resolve(__dirname, '..');
@@ -22,17 +28,35 @@ export interface StackOptions {
   ports?: Partial<{ temporal: number; ui: number; gateway: number; sandbox: number }>;
   /** An existing Temporal cluster: no local server is started. */
   temporalAddress?: string;
-  /** Real Prakerja credentials: no sandbox is started. */
-  prakerja?: { baseUrl: string; clientCode: string; signKey: string };
-  /** Real K-Link credentials: K-Link calls go there instead of the sandbox. */
-  klink?: { baseUrl: string; email: string; password: string };
-  /** Real PPOB credentials: PPOB calls go there instead of the sandbox. */
-  ppob?: { baseUrl: string; username: string; token: string };
   /** Run the Web UI (the local dev command does; tests do not need it). */
   ui?: boolean;
-  /** Environment passed on to every child (TLS, codec key, log level, ...). */
+  /**
+   * Environment passed on to every child (TLS, codec key, log level, ...), over this process's
+   * own. A provider's settings here (or in this process's environment) send its calls to it
+   * instead of the sandbox, as for a worker and gateway started by hand; see
+   * common/provider-settings.ts. A half-configured provider throws a ConfigError.
+   */
   env?: NodeJS.ProcessEnv;
   log?: LogSink;
+}
+
+export interface ProviderTarget {
+  key: ProviderKey;
+  label: string;
+  /** Never a secret: the banner prints it. */
+  baseUrl: string;
+  sandbox: boolean;
+  /** For a real provider: an optional setting left out, and what that means. */
+  note?: string;
+}
+
+/** What a real provider's optional settings leave out, said once at start rather than found later. */
+function realProviderNote(key: ProviderKey, env: NodeJS.ProcessEnv): string | undefined {
+  if (key === 'klink' && !env.MIDTRANS_SERVER_KEY)
+    return 'no MIDTRANS_SERVER_KEY: GoPay is settled by webhook only and not cancelled at expiry';
+  if (key === 'alikassa' && !env.PAYSAGA_PUBLIC_GATEWAY_URL)
+    return 'no PAYSAGA_PUBLIC_GATEWAY_URL: notifications go where the AliKassa cabinet says';
+  return undefined;
 }
 
 export interface Stack {
@@ -42,10 +66,13 @@ export interface Stack {
   uiUrl?: string;
   gatewayUrl: string;
   sandboxUrl?: string;
+  /** Every provider and where its calls go: the sandbox's simulator or the real base URL. */
+  providers: ProviderTarget[];
   prakerjaBaseUrl: string;
   klinkBaseUrl: string;
   ppobBaseUrl: string;
-  /** The URL the provider must call back (it carries the secret). */
+  aliKassaBaseUrl: string;
+  /** The URL the PPOB provider must call back (it carries the secret). */
   ppobCallbackUrl: string;
   /** The sandbox's K-Link login, for demos and tests that act as a K-Link user themselves. */
   sandboxKLink?: { email: string; password: string };
@@ -117,6 +144,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PAYSAGA_DATA_DIR: dataDir };
   const started: ManagedProcess[] = [];
+  // Checked before anything starts: a half-configured provider throws its one-line ConfigError.
+  const real = configuredProviders(baseEnv, ['worker', 'gateway']);
+  const onSandbox = new Set(PROVIDER_KEYS.filter((k) => !real.has(k)));
 
   const stopAll = async () => {
     for (const p of [...started].reverse()) await p.stop();
@@ -206,95 +236,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_TASK_QUEUE: taskQueue,
     };
 
-    // 2. Sandbox, for every provider without real credentials
+    // 2. Sandbox, for every provider without settings of its own. A provider with settings keeps
+    // them, untouched: the worker and the gateway read them from the environment as they would
+    // when started by hand.
     let sandboxUrl: string | undefined;
-    let fulfilmentUrl: string | undefined = baseEnv.FULFILMENT_URL;
-    let prakerja = opts.prakerja;
-    let klink = opts.klink;
     let sandboxKLinkLogin: { email: string; password: string } | undefined;
-    let klinkWebhookKey: string | undefined = baseEnv.KLINK_WEBHOOK_KEY;
-    let midtransServerKey: string | undefined = baseEnv.MIDTRANS_SERVER_KEY;
-    let ppob = opts.ppob;
-    // The unsigned PPOB callback is protected by a secret in its URL (see gateway/ppob-callback.ts).
-    const ppobCallbackSecret = baseEnv.PPOB_CALLBACK_SECRET ?? randomBytes(18).toString('hex');
-    const ppobCallbackUrl = `${gatewayUrl}/callbacks/ppob/${ppobCallbackSecret}`;
-    // AliKassa in the sandbox: a merchant key pair (we sign, the simulator verifies) and a
-    // provider key pair (the simulator signs notifications, the gateway verifies), fresh per start.
-    let aliKassaEnv:
-      { worker: NodeJS.ProcessEnv; gateway: NodeJS.ProcessEnv; sandbox: NodeJS.ProcessEnv } | undefined;
-    if (!prakerja || !klink || !ppob) {
+    const workerProviders: NodeJS.ProcessEnv = {};
+    const gatewayProviders: NodeJS.ProcessEnv = {};
+    if (onSandbox.size > 0) {
       sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
       // Fresh credentials per start: the sandbox and the worker learn them from this process only.
-      const sandboxPrakerja = {
-        baseUrl: `${sandboxUrl}/prakerja`,
-        clientCode: 'paysaga-sandbox',
-        signKey: randomBytes(24).toString('hex'),
-      };
-      const sandboxKLink = {
-        baseUrl: `${sandboxUrl}/klink`,
-        email: 'paysaga@sandbox.test',
-        password: randomBytes(18).toString('hex'),
-      };
-      const klinkPidKey = randomBytes(16).toString('hex');
-      if (!opts.klink) midtransServerKey = `SB-Mid-server-${randomBytes(12).toString('hex')}`;
-      if (!opts.klink) klinkWebhookKey = klinkPidKey;
-      const passphrase = randomBytes(12).toString('hex');
-      const merchant = generateKeyPairSync('rsa', {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-        privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase },
-      });
-      const provider = generateKeyPairSync('rsa', {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      });
-      const account = randomUUID();
-      aliKassaEnv = {
-        worker: {
-          ALIKASSA_BASE_URL: `${sandboxUrl}/alikassa`,
-          ALIKASSA_ACCOUNT: account,
-          ALIKASSA_PRIVATE_KEY: merchant.privateKey,
-          ALIKASSA_PASSPHRASE: passphrase,
-          PAYSAGA_PUBLIC_GATEWAY_URL: gatewayUrl,
-        },
-        gateway: { ALIKASSA_PUBLIC_KEY: provider.publicKey },
-        sandbox: {
-          SANDBOX_ALIKASSA_ACCOUNT: account,
-          SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY: merchant.publicKey,
-          SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY: provider.privateKey,
-        },
-      };
-      const sandboxPpob = {
-        baseUrl: `${sandboxUrl}/ppob`,
-        username: 'paysaga-sandbox',
-        token: randomBytes(18).toString('hex'),
-      };
-      ppob ??= sandboxPpob;
-      sandboxKLinkLogin = { email: sandboxKLink.email, password: sandboxKLink.password };
-      prakerja ??= sandboxPrakerja;
-      klink ??= sandboxKLink;
-      if (prakerja === sandboxPrakerja) fulfilmentUrl ??= `${sandboxUrl}/merchant/fulfil`;
+      const settings = sandboxSettings(sandboxUrl, gatewayUrl, onSandbox);
+      for (const k of onSandbox) {
+        Object.assign(workerProviders, settings.providers[k].worker);
+        Object.assign(gatewayProviders, settings.providers[k].gateway);
+      }
+      if (onSandbox.has('klink')) sandboxKLinkLogin = settings.klinkLogin;
       const sandbox = new ManagedProcess(
         {
           name: 'sandbox',
           ...tsEntry('sandbox/main.ts'),
           env: {
             ...baseEnv,
+            ...settings.sandboxEnv,
             SANDBOX_PORT: String(ports.sandbox),
-            SANDBOX_PRAKERJA_CLIENT_CODE: sandboxPrakerja.clientCode,
-            SANDBOX_PRAKERJA_SIGN_KEY: sandboxPrakerja.signKey,
-            SANDBOX_KLINK_EMAIL: sandboxKLink.email,
-            SANDBOX_KLINK_PASSWORD: sandboxKLink.password,
-            SANDBOX_KLINK_PID_KEY: klinkPidKey,
-            SANDBOX_PPOB_USERNAME: sandboxPpob.username,
-            SANDBOX_PPOB_TOKEN: sandboxPpob.token,
-            SANDBOX_PPOB_CALLBACK_URL: ppobCallbackUrl,
-            SANDBOX_WEBHOOK_BASE_URL: gatewayUrl,
-            // GoPay's Midtrans actions served by the sandbox itself, with its own server key.
-            SANDBOX_MIDTRANS_BASE_URL: sandboxUrl,
-            SANDBOX_MIDTRANS_SERVER_KEY: midtransServerKey,
-            ...aliKassaEnv.sandbox,
             SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
           },
           readyPattern: /sandbox listening on/,
@@ -304,27 +269,23 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       started.push(sandbox);
       await sandbox.start();
     }
+    // The sandbox's merchant receives the deliveries of sandbox Prakerja purchases.
+    const fulfilmentUrl =
+      baseEnv.FULFILMENT_URL ?? (onSandbox.has('prakerja') ? `${sandboxUrl}/merchant/fulfil` : undefined);
+    // Always one: the sandbox's, or the real provider's (required with its other settings).
+    const ppobCallbackSecret = (gatewayProviders.PPOB_CALLBACK_SECRET ?? baseEnv.PPOB_CALLBACK_SECRET)!;
 
     // 3. Worker and 4. gateway
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      ...temporalEnv,
+      ...workerProviders,
+      ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
+    };
     const workerSpec = {
       name: 'worker',
       ...tsEntry('workers/main.ts'),
-      env: {
-        ...baseEnv,
-        ...temporalEnv,
-        PRAKERJA_BASE_URL: prakerja.baseUrl,
-        PRAKERJA_CLIENT_CODE: prakerja.clientCode,
-        PRAKERJA_SIGN_KEY: prakerja.signKey,
-        KLINK_BASE_URL: klink.baseUrl,
-        KLINK_EMAIL: klink.email,
-        KLINK_PASSWORD: klink.password,
-        PPOB_BASE_URL: ppob.baseUrl,
-        PPOB_USERNAME: ppob.username,
-        PPOB_TOKEN: ppob.token,
-        ...aliKassaEnv?.worker,
-        ...(midtransServerKey ? { MIDTRANS_SERVER_KEY: midtransServerKey } : {}),
-        ...(fulfilmentUrl ? { FULFILMENT_URL: fulfilmentUrl } : {}),
-      },
+      env: workerEnv,
       readyPattern: /worker running/,
     };
     let worker = new ManagedProcess(workerSpec, log);
@@ -338,9 +299,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         env: {
           ...baseEnv,
           ...temporalEnv,
-          PPOB_CALLBACK_SECRET: ppobCallbackSecret,
-          ...(klinkWebhookKey ? { KLINK_WEBHOOK_KEY: klinkWebhookKey } : {}),
-          ...aliKassaEnv?.gateway,
+          ...gatewayProviders,
           GATEWAY_PORT: String(ports.gateway),
           PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
         },
@@ -351,6 +310,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.push(gateway);
     await gateway.start();
 
+    const providers: ProviderTarget[] = PROVIDER_KEYS.map((key) => ({
+      key,
+      label: PROVIDER_SETTINGS[key].label,
+      baseUrl: workerEnv[PROVIDER_SETTINGS[key].baseUrl]!,
+      sandbox: onSandbox.has(key),
+      ...(onSandbox.has(key) ? {} : { note: realProviderNote(key, workerEnv) }),
+    }));
+    const baseUrlOf = (key: ProviderKey) => providers.find((p) => p.key === key)!.baseUrl;
     return {
       namespace,
       taskQueue,
@@ -358,10 +325,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       uiUrl,
       gatewayUrl,
       sandboxUrl,
-      prakerjaBaseUrl: prakerja.baseUrl,
-      klinkBaseUrl: klink.baseUrl,
-      ppobBaseUrl: ppob.baseUrl,
-      ppobCallbackUrl,
+      providers,
+      prakerjaBaseUrl: baseUrlOf('prakerja'),
+      klinkBaseUrl: baseUrlOf('klink'),
+      ppobBaseUrl: baseUrlOf('ppob'),
+      aliKassaBaseUrl: baseUrlOf('alikassa'),
+      ppobCallbackUrl: `${gatewayUrl}/callbacks/ppob/${ppobCallbackSecret}`,
       sandboxKLink: sandboxKLinkLogin,
       dataDir,
       async startWorker() {
