@@ -16,6 +16,7 @@
  * klinkFindMovement); only `not-sent` (the request certainly never reached K-Link) may be sent again.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ZodError } from 'zod';
 import { redactText } from '../common/redact';
 import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
 import type { KLinkClient } from '../providers/klink/client';
@@ -160,8 +161,11 @@ export function createKLinkActivities(client: KLinkClient) {
         return { outcome: 'not-sent', detail: redactText(err.message) };
       if (err instanceof ProviderTransportError || err instanceof ProviderProtocolError)
         return { outcome: 'unclear', detail: redactText(err.message) };
-      // A bad request built by us (RangeError, zod): refused before sending.
-      return { outcome: 'refused', code: 'INVALID_REQUEST', message: redactText(String(err)) };
+      // A request the client would not build (amount 0, a field zod refuses) was never sent.
+      if (err instanceof RangeError || err instanceof ZodError)
+        return { outcome: 'refused', code: 'INVALID_REQUEST', message: redactText(err.message) };
+      // Anything else we did not plan for may have come after sending: never read as "nothing moved".
+      return { outcome: 'unclear', detail: redactText(String(err)) };
     }
   }
 
