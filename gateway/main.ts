@@ -1,12 +1,26 @@
 /** Gateway process entry: reads the environment, connects to Temporal, listens. */
 import { z } from 'zod';
 import { PaysagaClient } from '../client/paysaga-client';
-import { codecEnv, exitOnConfigError, parseEnv, portSchema, temporalEnv } from '../common/config';
+import type { KeyObject } from 'node:crypto';
+import {
+  codecEnv,
+  ConfigError,
+  exitOnConfigError,
+  parseEnv,
+  portSchema,
+  temporalEnv,
+} from '../common/config';
+import {
+  configuredProviders,
+  gatewayProviderEnv,
+  PROVIDER_SETTINGS,
+  type ProviderKey,
+} from '../common/provider-settings';
 import { createLogger } from '../common/logger';
 import { AesGcmPayloadCodec } from '../workers/codec';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildGateway } from './server';
-import { loadAliKassaPublicKey } from '../providers/alikassa/signature';
+import { AliKassaKeyError, loadAliKassaPublicKey } from '../providers/alikassa/signature';
 
 const gatewayEnv = {
   ...temporalEnv,
@@ -16,15 +30,31 @@ const gatewayEnv = {
   PAYSAGA_UI_ORIGIN: z.string().default('http://localhost:8233'),
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
-  KLINK_WEBHOOK_KEY: z.string().min(8).optional(),
-  ALIKASSA_PUBLIC_KEY: z.string().min(1).optional(),
-  PPOB_CALLBACK_SECRET: z.string().min(16, 'PPOB_CALLBACK_SECRET: at least 16 characters').optional(),
+  ...gatewayProviderEnv,
 };
+
+/** One line for a key that cannot be loaded (AliKassaKeyError never carries the key itself). */
+function aliKassaPublicKey(pemOrPath: string): KeyObject {
+  try {
+    return loadAliKassaPublicKey(pemOrPath);
+  } catch (err) {
+    if (err instanceof AliKassaKeyError)
+      throw new ConfigError(`configuration: ALIKASSA_NOTIFICATION_PUBLIC_KEY: ${err.message}`);
+    throw err;
+  }
+}
 
 async function main(): Promise<void> {
   let env;
+  let configured: Set<ProviderKey>;
+  let aliKassaKey: KeyObject | undefined;
   try {
     env = parseEnv(gatewayEnv);
+    // A provider the worker is set up for (one .env for both) needs its notification key here too.
+    configured = configuredProviders(process.env, ['gateway']);
+    aliKassaKey = env.ALIKASSA_NOTIFICATION_PUBLIC_KEY
+      ? aliKassaPublicKey(env.ALIKASSA_NOTIFICATION_PUBLIC_KEY)
+      : undefined;
   } catch (err) {
     exitOnConfigError(err);
   }
@@ -39,12 +69,16 @@ async function main(): Promise<void> {
     apiToken: env.GATEWAY_API_TOKEN,
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
-    aliKassaPublicKey: env.ALIKASSA_PUBLIC_KEY ? loadAliKassaPublicKey(env.ALIKASSA_PUBLIC_KEY) : undefined,
+    aliKassaPublicKey: aliKassaKey,
     logger,
   });
   await app.listen({ host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.GATEWAY_PORT;
+  logger.info(
+    { providers: [...configured].map((k) => PROVIDER_SETTINGS[k].label) },
+    'provider settings found (their notifications are accepted)',
+  );
   console.log(`gateway listening on http://${env.GATEWAY_HOST}:${port}`);
   const stop = async () => {
     await app.close();

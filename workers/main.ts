@@ -3,14 +3,22 @@
  * (the SDK drains in-flight activities on shutdown).
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import {
+  configuredProviders,
+  PROVIDER_KEYS,
+  PROVIDER_SETTINGS,
+  workerProviderEnv,
+  type ProviderKey,
+} from '../common/provider-settings';
 import { createKLinkClient } from '../providers/klink/client';
 import { createMidtransActions } from '../providers/klink/midtrans-actions';
 import { createPpobClient } from '../providers/ppob/client';
 import { createAliKassaClient } from '../providers/alikassa/client';
-import { loadAliKassaKey } from '../providers/alikassa/signature';
+import { AliKassaKeyError, loadAliKassaKey } from '../providers/alikassa/signature';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
 import { createPrakerjaClient } from '../providers/prakerja/client';
@@ -21,36 +29,49 @@ import { createPaysagaWorker } from './worker';
 const workerEnv = {
   ...temporalEnv,
   ...codecEnv,
-  PRAKERJA_BASE_URL: z.url(),
-  PRAKERJA_CLIENT_CODE: z.string().min(1),
-  PRAKERJA_SIGN_KEY: z.string().min(8),
+  ...workerProviderEnv,
   PRAKERJA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   FULFILMENT_URL: z.url().optional(),
-  KLINK_BASE_URL: z.url().optional(),
-  KLINK_EMAIL: z.string().optional(),
-  KLINK_PASSWORD: z.string().optional(),
   KLINK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-  PPOB_BASE_URL: z.url().optional(),
-  PPOB_USERNAME: z.string().optional(),
-  PPOB_TOKEN: z.string().optional(),
-  PPOB_TIMEZONE: z.string().default('Asia/Jakarta'),
+  PPOB_TIMEZONE: z.string().refine(isTimeZone, 'not an IANA time zone name').default('Asia/Jakarta'),
   PPOB_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-  MIDTRANS_SERVER_KEY: z.string().min(8).optional(),
-  ALIKASSA_BASE_URL: z.url().optional(),
-  ALIKASSA_ACCOUNT: z.string().optional(),
-  ALIKASSA_PRIVATE_KEY: z.string().optional(),
-  ALIKASSA_PASSPHRASE: z.string().optional(),
   ALIKASSA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** The gateway's public URL, for AliKassa's notification_endpoint_url. */
   PAYSAGA_PUBLIC_GATEWAY_URL: z.url().optional(),
   PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
 };
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type WorkerEnv = ReturnType<typeof parseEnv<typeof workerEnv>>;
+
+/** One line for a key that cannot be loaded (AliKassaKeyError never carries the key itself). */
+function aliKassaPrivateKey(env: WorkerEnv) {
+  try {
+    return loadAliKassaKey(env.ALIKASSA_PRIVATE_KEY!, env.ALIKASSA_PASSPHRASE ?? '');
+  } catch (err) {
+    if (err instanceof AliKassaKeyError)
+      throw new ConfigError(`configuration: ALIKASSA_PRIVATE_KEY: ${err.message}`);
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   const log = createLogger('worker');
-  let env;
+  let env: WorkerEnv;
+  let configured: Set<ProviderKey>;
+  let aliKassaKey: KeyObject | undefined;
   try {
     env = parseEnv(workerEnv);
+    configured = configuredProviders(process.env, ['worker']);
+    aliKassaKey = configured.has('alikassa') ? aliKassaPrivateKey(env) : undefined;
   } catch (err) {
     exitOnConfigError(err);
   }
@@ -69,26 +90,6 @@ async function main(): Promise<void> {
       sdkLog[levels[level]](meta ?? {}, message),
     ),
   });
-  const klinkVars = [env.KLINK_BASE_URL, env.KLINK_EMAIL, env.KLINK_PASSWORD];
-  if (klinkVars.some(Boolean) && !klinkVars.every(Boolean)) {
-    exitOnConfigError(
-      new ConfigError('configuration: set all of KLINK_BASE_URL, KLINK_EMAIL, KLINK_PASSWORD, or none'),
-    );
-  }
-  const ppobVars = [env.PPOB_BASE_URL, env.PPOB_USERNAME, env.PPOB_TOKEN];
-  if (ppobVars.some(Boolean) && !ppobVars.every(Boolean)) {
-    exitOnConfigError(
-      new ConfigError('configuration: set all of PPOB_BASE_URL, PPOB_USERNAME, PPOB_TOKEN, or none'),
-    );
-  }
-  const aliKassaVars = [env.ALIKASSA_BASE_URL, env.ALIKASSA_ACCOUNT, env.ALIKASSA_PRIVATE_KEY];
-  if (aliKassaVars.some(Boolean) && !aliKassaVars.every(Boolean)) {
-    exitOnConfigError(
-      new ConfigError(
-        'configuration: set all of ALIKASSA_BASE_URL, ALIKASSA_ACCOUNT, ALIKASSA_PRIVATE_KEY (and ALIKASSA_PASSPHRASE), or none',
-      ),
-    );
-  }
   const codecKeys = loadCodecKeys(env, env.PAYSAGA_DATA_DIR);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createPaysagaWorker({
@@ -97,39 +98,43 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     codecKeys,
     maxCachedWorkflows: env.PAYSAGA_MAX_CACHED_WORKFLOWS,
-    prakerja: createPrakerjaClient({
-      baseUrl: env.PRAKERJA_BASE_URL,
-      clientCode: env.PRAKERJA_CLIENT_CODE,
-      signKey: env.PRAKERJA_SIGN_KEY,
-      timeoutMs: env.PRAKERJA_TIMEOUT_MS,
-    }),
+    // A provider without settings gets no client: its activities fail as "not configured".
+    prakerja: configured.has('prakerja')
+      ? createPrakerjaClient({
+          baseUrl: env.PRAKERJA_BASE_URL!,
+          clientCode: env.PRAKERJA_CLIENT_CODE!,
+          signKey: env.PRAKERJA_SIGN_KEY!,
+          timeoutMs: env.PRAKERJA_TIMEOUT_MS,
+        })
+      : undefined,
     // One client per worker process: its session logs in once and is shared by every activity.
-    klink: env.KLINK_BASE_URL
+    klink: configured.has('klink')
       ? createKLinkClient({
-          baseUrl: env.KLINK_BASE_URL,
+          baseUrl: env.KLINK_BASE_URL!,
           email: env.KLINK_EMAIL!,
           password: env.KLINK_PASSWORD!,
           timeoutMs: env.KLINK_TIMEOUT_MS,
         })
       : undefined,
-    ppob: env.PPOB_BASE_URL
+    ppob: configured.has('ppob')
       ? createPpobClient({
-          baseUrl: env.PPOB_BASE_URL,
+          baseUrl: env.PPOB_BASE_URL!,
           username: env.PPOB_USERNAME!,
           token: env.PPOB_TOKEN!,
           timeZone: env.PPOB_TIMEZONE,
           timeoutMs: env.PPOB_TIMEOUT_MS,
         })
       : undefined,
-    midtrans: env.MIDTRANS_SERVER_KEY
-      ? createMidtransActions({ serverKey: env.MIDTRANS_SERVER_KEY, timeoutMs: env.KLINK_TIMEOUT_MS })
-      : undefined,
-    alikassa: env.ALIKASSA_BASE_URL
+    midtrans:
+      configured.has('klink') && env.MIDTRANS_SERVER_KEY
+        ? createMidtransActions({ serverKey: env.MIDTRANS_SERVER_KEY, timeoutMs: env.KLINK_TIMEOUT_MS })
+        : undefined,
+    alikassa: aliKassaKey
       ? {
           client: createAliKassaClient({
-            baseUrl: env.ALIKASSA_BASE_URL,
+            baseUrl: env.ALIKASSA_BASE_URL!,
             account: env.ALIKASSA_ACCOUNT!,
-            privateKey: loadAliKassaKey(env.ALIKASSA_PRIVATE_KEY!, env.ALIKASSA_PASSPHRASE ?? ''),
+            privateKey: aliKassaKey,
             timeoutMs: env.ALIKASSA_TIMEOUT_MS,
           }),
           notificationBaseUrl: env.PAYSAGA_PUBLIC_GATEWAY_URL,
@@ -144,7 +149,13 @@ async function main(): Promise<void> {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      prakerja: env.PRAKERJA_BASE_URL,
+      // Where each provider's calls go (base URLs only, never a credential).
+      providers: Object.fromEntries(
+        PROVIDER_KEYS.map((k) => [
+          k,
+          configured.has(k) ? env[PROVIDER_SETTINGS[k].baseUrl] : 'not configured',
+        ]),
+      ),
     },
     'worker running',
   );
