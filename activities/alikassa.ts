@@ -8,7 +8,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { redactText } from '../common/redact';
 import type { AliKassaClient } from '../providers/alikassa/client';
 import { AliKassaInputError } from '../providers/alikassa/catalog';
-import { aliKassaProviderState } from '../providers/alikassa/states';
 import { ProviderProtocolError, ProviderRejection, ProviderTransportError } from '../providers/http/errors';
 import type { ProviderState } from '../workflows/saga-definitions';
 
@@ -21,7 +20,12 @@ export interface AliKassaStatus {
   state?: ProviderState;
   /** AliKassa's own word, kept for people (timeline, view). */
   status?: string;
+  /** The order's amount as AliKassa holds it. Results recorded before partial payments were read hold the paid amount here. */
   amount?: number;
+  /** What was actually paid (payment_amount), when AliKassa says. Absent in older results. */
+  paymentAmount?: number;
+  /** A partial payment (is_partial_payment, or less paid than the amount): never PAID. Absent in older results. */
+  partial?: boolean;
   id?: string;
 }
 
@@ -61,9 +65,11 @@ export function createAliKassaActivities(
       return s
         ? {
             found: true,
-            state: aliKassaProviderState(s.status),
+            state: s.state,
             status: s.status,
             amount: s.amount,
+            paymentAmount: s.paymentAmount,
+            partial: s.partial,
             id: s.id,
           }
         : { found: false };

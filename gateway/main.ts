@@ -21,6 +21,7 @@ import { AesGcmPayloadCodec } from '../workers/codec';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildGateway } from './server';
 import { AliKassaKeyError, loadAliKassaPublicKey } from '../providers/alikassa/signature';
+import { aliKassaSharedEnv } from '../providers/alikassa/settings';
 
 const gatewayEnv = {
   ...temporalEnv,
@@ -31,6 +32,7 @@ const gatewayEnv = {
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
   ...gatewayProviderEnv,
+  ...aliKassaSharedEnv,
 };
 
 /** One line for a key that cannot be loaded (AliKassaKeyError never carries the key itself). */
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
     aliKassaPublicKey: aliKassaKey,
+    aliKassaSignHash: env.ALIKASSA_SIGN_HASH,
     logger,
   });
   await app.listen({ host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PaysagaClient } from '../client/paysaga-client';
 import type { Logger } from '../common/logger';
+import type { AliKassaSignHash } from '../providers/alikassa/signature';
 import { registerCodecRoutes } from './codec-routes';
 import { registerPaymentRoutes } from './payment-routes';
 import { registerPpobCallback } from './ppob-callback';
@@ -23,8 +24,10 @@ export interface GatewayOptions {
   ppobCallbackSecret?: string;
   /** K-Link's PID key for x-servicepayment; without it the K-Link webhook routes answer 404. */
   klinkWebhookKey?: string;
-  /** AliKassa's public key for its notifications; without it those routes answer 404. */
+  /** AliKassa's "API certificate for notifications" public key; without it those routes answer 404. */
   aliKassaPublicKey?: KeyObject;
+  /** ALIKASSA_SIGN_HASH, the hash of the notifications' `sign`; default sha256. */
+  aliKassaSignHash?: AliKassaSignHash;
   /** Body size limit in bytes; larger bodies get 413 before any parsing. */
   bodyLimit?: number;
 }
@@ -45,6 +48,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     client: opts.client,
     klinkWebhookKey: opts.klinkWebhookKey,
     aliKassaPublicKey: opts.aliKassaPublicKey,
+    aliKassaSignHash: opts.aliKassaSignHash,
   });
   app.get('/metrics/webhooks', async () => webhookCounters);
   if (opts.ppobCallbackSecret) {

@@ -1,12 +1,15 @@
 /**
  * Provider webhooks: K-Link settlement (`/webhooks/klink/settlement`) and GoPay notification
  * (`/webhooks/klink/gopay`), AliKassa payment and payout notifications
- * (`/webhooks/alikassa/payment|payout`), verified and turned into signals for the sagas.
+ * (`GET /webhooks/alikassa/payment|payout`, or `GET /webhooks/alikassa` for a single cabinet URL:
+ * routed by their `type`), verified and turned into signals for the sagas.
  *
  * Order of work, on purpose:
  * 1. the body is read as raw bytes (never parsed first) with a size limit (413 beyond it);
  * 2. the signature is checked on those bytes in constant time (`x-servicepayment`: uppercase hex
  *    HMAC-SHA256 with the PID key); missing or bad → 401;
+ *    AliKassa's notifications are GETs: their `sign` query parameter is checked over PHP's
+ *    json_encode of the documented fields (providers/alikassa/notification.ts);
  * 3. only then is the JSON parsed and validated (malformed → 400);
  * 4. the signal is recorded by Temporal before the answer: 2xx means durably recorded; if
  *    Temporal cannot be reached the answer is 503 and the provider retries, so nothing is lost.
@@ -20,10 +23,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import {
-  ALIKASSA_SIGN_HEADER,
-  parseAliKassaNotification,
-  verifyAliKassaNotification,
+  AliKassaNotificationError,
+  checkAliKassaNotification,
+  type AliKassaNotification,
+  type AliKassaNotificationKind,
 } from '../providers/alikassa/notification';
+import type { AliKassaSignHash } from '../providers/alikassa/signature';
 import {
   payoutNotificationSignal,
   payoutWorkflowId,
@@ -47,8 +52,10 @@ export interface WebhookOptions {
   client: PaysagaClient;
   /** K-Link's PID key; without it the K-Link routes answer 404. */
   klinkWebhookKey?: string;
-  /** AliKassa's public key for the `Sign` header of its notifications; without it those routes answer 404. */
+  /** AliKassa's "API certificate for notifications" public key; without it the AliKassa routes answer 404. */
   aliKassaPublicKey?: KeyObject;
+  /** ALIKASSA_SIGN_HASH: the hash AliKassa's notification `sign` is made with; default sha256. */
+  aliKassaSignHash?: AliKassaSignHash;
   /** Bytes; default 64 KiB (webhooks are small; a large body is refused before it is read whole). */
   bodyLimit?: number;
 }
@@ -144,39 +151,55 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         success: b.success,
         receivedAt,
       }));
-      // AliKassa notifications: Sign = base64 RSA-SHA256 over the raw body with AliKassa's key.
-      // Verified here; the saga still believes only AliKassa's status call (see the saga).
-      for (const kind of ['payment', 'payout'] as const) {
-        scope.post(`/alikassa/${kind}`, async (req, reply) => {
+      // AliKassa notifications: GET with query parameters, `sign` over PHP json_encode of the
+      // documented fields with AliKassa's notification key. Verified here; the sagas still
+      // believe only AliKassa's status call.
+      const aliKassaRoute = (path: string, kind: AliKassaNotificationKind | undefined) => {
+        scope.get(path, async (req, reply) => {
           counters.received += 1;
           if (!opts.aliKassaPublicKey)
             return refuse(reply, req, 'unknownRoute', 404, 'AliKassa notifications are not configured');
-          const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-          const header = req.headers[ALIKASSA_SIGN_HEADER];
-          const signature = Array.isArray(header) ? header[0] : header;
-          if (!signature) return refuse(reply, req, 'missingSignature', 401, 'missing Sign');
-          if (!verifyAliKassaNotification(raw, signature, opts.aliKassaPublicKey))
-            return refuse(reply, req, 'badSignature', 401, 'not verified');
-          let n;
+          const url = req.raw.url ?? '';
+          const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+          let n: AliKassaNotification;
           try {
-            n = parseAliKassaNotification(raw);
+            n = checkAliKassaNotification(query, opts.aliKassaPublicKey, opts.aliKassaSignHash);
           } catch (err) {
-            return refuse(reply, req, 'malformed', 400, `malformed notification: ${(err as Error).message}`);
+            if (!(err instanceof AliKassaNotificationError)) throw err;
+            return refuse(reply, req, err.reason, err.status, err.message);
           }
+          if (kind !== undefined && n.type !== kind)
+            return refuse(reply, req, 'malformed', 400, `a ${n.type} notification sent to the ${kind} route`);
           const receivedAt = new Date().toISOString();
-          if (kind === 'payout')
-            return deliverPayout(reply, req, n.orderId, { reference: n.id, status: n.status, receivedAt });
+          // The same notification repeated carries the same id and word: counted once by the
+          // saga. Another word for the same payment (wait, then paid) is another reference.
+          const reference = `${n.id}-${n.status}`;
+          if (n.type === 'payout')
+            return deliverPayout(reply, req, n.orderId, { reference, status: n.status, receivedAt });
           return deliver(reply, req, {
             provider: 'alikassa',
             orderId: n.orderId,
-            reference: n.id,
+            reference,
             status: n.status,
-            success: n.state === 'succeeded',
-            amount: n.amount,
+            success: n.state === 'paid',
+            amount: n.paymentAmount ?? n.amount,
             receivedAt,
           });
         });
-      }
+        // A POST is not how AliKassa notifies: say so rather than "unknown route".
+        scope.post(path, async (req, reply) => {
+          counters.received += 1;
+          return refuse(
+            reply,
+            req,
+            'malformed',
+            405,
+            'AliKassa notifications are GET requests with query parameters',
+          );
+        });
+      };
+      aliKassaRoute('/alikassa', undefined);
+      for (const kind of ['payment', 'payout'] as const) aliKassaRoute(`/alikassa/${kind}`, kind);
 
       scope.all('/*', async (req, reply) => {
         counters.received += 1;
@@ -194,7 +217,8 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     message: string,
   ) {
     counters.refused[reason] += 1;
-    req.log.warn({ route: req.url, reason }, 'webhook refused');
+    // The path only: a query string (AliKassa's) carries the payer's data and the signature.
+    req.log.warn({ route: req.url.split('?')[0], reason }, 'webhook refused');
     return reply.code(status).send({ error: message });
   }
 

@@ -59,6 +59,8 @@ const Env = z.object({
   SANDBOX_ALIKASSA_ACCOUNT: z.string().min(1).default(ALIKASSA_SANDBOX_DEFAULTS.account),
   SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY: z.string().includes('PUBLIC KEY').optional(),
   SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY: z.string().includes('PRIVATE KEY').optional(),
+  // The same setting the worker and the gateway read: the simulated AliKassa uses their hash.
+  ALIKASSA_SIGN_HASH: z.enum(['sha256', 'sha1']).default('sha256'),
 });
 
 function readEnv(): z.infer<typeof Env> {
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
             account: env.SANDBOX_ALIKASSA_ACCOUNT,
             merchantPublicKey: env.SANDBOX_ALIKASSA_MERCHANT_PUBLIC_KEY,
             providerPrivateKey: env.SANDBOX_ALIKASSA_PROVIDER_PRIVATE_KEY,
+            signHash: env.ALIKASSA_SIGN_HASH,
           }
         : undefined,
     stateFile: env.SANDBOX_STATE_FILE,

@@ -94,8 +94,10 @@ export interface SandboxOptions {
     account?: string;
     /** PEM: verifies the merchant's request signatures (Sign header). */
     merchantPublicKey: string;
-    /** PEM (unencrypted): signs the sandbox's notifications; the gateway holds its public half. */
+    /** PEM (unencrypted): AliKassa's "API certificate for notifications"; the gateway holds its public half. */
     providerPrivateKey: string;
+    /** ALIKASSA_SIGN_HASH: requests are verified and notifications signed with it; default sha256. */
+    signHash?: 'sha256' | 'sha1';
     /** Where the payment page URLs point; default the sandbox's own address as requested. */
     publicBaseUrl?: string;
     timings?: {
@@ -145,6 +147,8 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
       ? new AliKassaLifecycle(alikassa, {
           sender: webhooks,
           providerPrivateKey: opts.alikassa.providerPrivateKey,
+          signHash: opts.alikassa.signHash ?? 'sha256',
+          account: opts.alikassa.account ?? ALIKASSA_SANDBOX_DEFAULTS.account,
           webhookBaseUrl: opts.webhookBaseUrl,
           payoutMs: opts.alikassa.timings?.payoutMs ?? ALIKASSA_SANDBOX_DEFAULTS.payoutMs,
         })
@@ -235,6 +239,7 @@ export async function buildSandboxServer(opts: SandboxOptions): Promise<FastifyI
       faults,
       account: opts.alikassa.account ?? ALIKASSA_SANDBOX_DEFAULTS.account,
       merchantPublicKey: opts.alikassa.merchantPublicKey,
+      signHash: opts.alikassa.signHash ?? 'sha256',
       publicBaseUrl: opts.alikassa.publicBaseUrl,
     });
   }

@@ -1,7 +1,8 @@
 /**
  * The webhook sender every simulator uses (K-Link settlements and GoPay notifications, AliKassa
- * payment and payout notifications): POST a signed body to the gateway and retry until it
- * answers 2xx, the way a real provider keeps knocking on a receiver that is down.
+ * payment and payout notifications): POST a signed body (or, for AliKassa, GET a signed query
+ * string) to the gateway and retry until it answers 2xx, the way a real provider keeps knocking
+ * on a receiver that is down.
  *
  * A body is signed by the simulator BEFORE it reaches the sender; the sender never re-encodes it,
  * so the receiver gets exactly the bytes that were signed (except in `corrupt` mode, whose whole
@@ -14,7 +15,8 @@
  *   delay     sent after delayMs;
  *   reorder   each webhook is held until the next one for the same simulator is sent, and then
  *             the later one goes first (a webhook left without a successor stays held);
- *   corrupt   one byte of the body is changed after signing, so the signature no longer matches.
+ *   corrupt   one byte of the body is changed after signing, so the signature no longer matches
+ *             (for a GET, one character of a signed query value).
  *
  * Every attempt is recorded (stats); on close every timer and in-flight request stops and nothing
  * is sent afterwards. Records and modes live in memory only: they describe this process's
@@ -52,8 +54,12 @@ export interface WebhookTimings {
 
 /** How a simulator signs its webhooks, so send-raw can sign a hand-made body the same way (or not). */
 export interface WebhookSigner {
-  /** Header name the signature travels in. */
-  header: string;
+  /** POST (default): a body, signed in `header`. GET: a query string, signed in the parameter `param`. */
+  method?: 'POST' | 'GET';
+  /** Header name the signature travels in (POST). */
+  header?: string;
+  /** Query parameter the signature travels in (GET). */
+  param?: string;
   /** The simulator's real signature over exactly these bytes. */
   sign(body: Buffer): string;
   /** A well-formed signature made with a key the receiver does not know. */
@@ -67,6 +73,8 @@ export interface WebhookMessage {
   orderId?: string | null;
   /** Absolute URL, or undefined when no webhook base URL is configured (recorded, not sent). */
   url: string | undefined;
+  /** POST (default) sends `body`; GET sends no body and appends `body`, a query string, to the URL. */
+  method?: 'POST' | 'GET';
   body: Buffer;
   headers: Record<string, string>;
 }
@@ -188,7 +196,9 @@ export class WebhookSender {
     const simulator = message.simulator ?? (message.name.split('.')[0] as WebhookSimulator);
     const orderId = message.orderId ?? null;
     const { mode, delayMs } = this.modeOf(simulator, orderId);
-    const body = mode === 'corrupt' ? corruptOneByte(message.body) : message.body;
+    const get = message.method === 'GET';
+    const body =
+      mode !== 'corrupt' ? message.body : get ? corruptQuery(message.body) : corruptOneByte(message.body);
     const copies = mode === 'duplicate' ? DUPLICATE_COPIES : 1;
     const made: WebhookRecord[] = [];
     for (let copy = 1; copy <= copies; copy += 1) {
@@ -313,10 +323,11 @@ export class WebhookSender {
       this.timings.timeoutMs,
     );
     try {
-      const res = await fetch(message.url!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...message.headers },
-        body: message.body,
+      const get = message.method === 'GET';
+      const res = await fetch(get ? `${message.url!}?${message.body.toString('utf8')}` : message.url!, {
+        method: get ? 'GET' : 'POST',
+        headers: get ? message.headers : { 'content-type': 'application/json', ...message.headers },
+        body: get ? undefined : message.body,
         redirect: 'manual',
         signal: controller.signal,
       });
@@ -370,11 +381,36 @@ export function corruptOneByte(body: Buffer): Buffer {
     if (out.length > 0) out[out.length - 1] = out[out.length - 1]! ^ 0x01;
     return out;
   }
-  const c = out[target]!;
-  if (c >= 0x30 && c <= 0x39) out[target] = c === 0x39 ? 0x30 : c + 1;
-  else if (c >= 0x41 && c <= 0x5a) out[target] = c === 0x5a ? 0x41 : c + 1;
-  else out[target] = c === 0x7a ? 0x61 : c + 1;
+  out[target] = nextOfClass(out[target]!);
   return out;
+}
+
+/**
+ * A query string with one character changed in a signed value (the last letter or digit of the
+ * last parameter but `sign`), so it still parses and is refused for its signature only.
+ */
+export function corruptQuery(query: Buffer): Buffer {
+  const parts = query.toString('utf8').split('&');
+  for (let i = parts.length - 1; i >= 0; i -= 1) {
+    const eq = parts[i]!.indexOf('=');
+    if (eq < 0 || parts[i]!.slice(0, eq) === 'sign') continue;
+    const chars = Buffer.from(parts[i]!, 'latin1');
+    for (let j = chars.length - 1; j > eq; j -= 1) {
+      // A hex digit of a %XX escape changed could make the escape invalid: a parse error, not a forgery.
+      const inEscape = chars[j - 1] === 0x25 || chars[j - 2] === 0x25;
+      if (inEscape || !isAlnum(chars[j]!)) continue;
+      chars[j] = nextOfClass(chars[j]!);
+      parts[i] = chars.toString('latin1');
+      return Buffer.from(parts.join('&'), 'latin1');
+    }
+  }
+  return corruptOneByte(query);
+}
+
+function nextOfClass(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c === 0x39 ? 0x30 : c + 1;
+  if (c >= 0x41 && c <= 0x5a) return c === 0x5a ? 0x41 : c + 1;
+  return c === 0x7a ? 0x61 : c + 1;
 }
 
 function isAlnum(c: number): boolean {
@@ -412,6 +448,7 @@ const SendRaw = z.object({
   simulator: z.enum(WEBHOOK_SIMULATORS),
   /** Appended to the webhook base URL, e.g. '/webhooks/klink/settlement'. */
   path: z.string().startsWith('/'),
+  /** The body; for a GET simulator (AliKassa) the query string without its signature. */
   body: z.string(),
   sign: z.enum(['valid', 'bad', 'other-key', 'none']),
   orderId: z.string().min(1).optional(),
@@ -437,17 +474,28 @@ export const webhookControlRoutes: FastifyPluginAsync<WebhookControlOptions> = a
     const signer = sender.signer(simulator);
     if (!signer) throw new ControlRequestError(`simulator '${simulator}' sends no webhooks here`);
     const bytes = Buffer.from(body, 'utf8');
-    const headers: Record<string, string> = {};
-    if (sign === 'valid') headers[signer.header] = signer.sign(bytes);
+    let signature: string | undefined;
+    if (sign === 'valid') signature = signer.sign(bytes);
     // A well-formed signature of the right key over other bytes.
-    if (sign === 'bad') headers[signer.header] = signer.sign(Buffer.concat([bytes, Buffer.from(' ')]));
-    if (sign === 'other-key') headers[signer.header] = signer.signWithOtherKey(bytes);
+    if (sign === 'bad') signature = signer.sign(Buffer.concat([bytes, Buffer.from(' ')]));
+    if (sign === 'other-key') signature = signer.signWithOtherKey(bytes);
+    const get = signer.method === 'GET';
+    const headers: Record<string, string> = {};
+    if (signature !== undefined && !get) headers[signer.header ?? 'signature'] = signature;
+    // GET (AliKassa): the body is a query string without its signature; the signature is appended.
+    const sent =
+      get && signature !== undefined
+        ? Buffer.from(
+            `${body}${body === '' ? '' : '&'}${new URLSearchParams([[signer.param ?? 'sign', signature]])}`,
+          )
+        : bytes;
     const records = sender.send({
       name: `${simulator}.raw`,
       simulator,
       orderId: orderId ?? null,
       url: webhookBaseUrl === undefined ? undefined : joinUrl(webhookBaseUrl, path),
-      body: bytes,
+      method: get ? 'GET' : 'POST',
+      body: sent,
       headers,
     });
     return reply.code(202).send({ webhooks: records.map((r) => r.id) });

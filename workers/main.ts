@@ -19,6 +19,7 @@ import { createMidtransActions } from '../providers/klink/midtrans-actions';
 import { createPpobClient } from '../providers/ppob/client';
 import { createAliKassaClient } from '../providers/alikassa/client';
 import { AliKassaKeyError, loadAliKassaKey } from '../providers/alikassa/signature';
+import { aliKassaSharedEnv } from '../providers/alikassa/settings';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
 import { createPrakerjaClient } from '../providers/prakerja/client';
@@ -36,6 +37,7 @@ const workerEnv = {
   PPOB_TIMEZONE: z.string().refine(isTimeZone, 'not an IANA time zone name').default('Asia/Jakarta'),
   PPOB_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   ALIKASSA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  ...aliKassaSharedEnv,
   /** The gateway's public URL, for AliKassa's notification_endpoint_url. */
   PAYSAGA_PUBLIC_GATEWAY_URL: z.url().optional(),
   PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
             account: env.ALIKASSA_ACCOUNT!,
             privateKey: aliKassaKey,
             timeoutMs: env.ALIKASSA_TIMEOUT_MS,
+            signHash: env.ALIKASSA_SIGN_HASH,
           }),
           notificationBaseUrl: env.PAYSAGA_PUBLIC_GATEWAY_URL,
         }

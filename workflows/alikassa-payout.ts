@@ -7,7 +7,8 @@
  * - a payout whose create answer was unclear is never created again by the engine. It is
  *   confirmed by a status call on the same order_id; if AliKassa does not show it after a few
  *   looks, a person decides (a second payout would pay the recipient twice);
- * - a status word the engine cannot read parks the payout (money may have moved);
+ * - a status word the engine cannot read parks the payout (money may have moved), and so does
+ *   a partial payout (is_partial_payment, or less paid out than the amount): never PAID_OUT;
  * - a status call out of retries parks it too (the kernel, with the activity named): the money
  *   may be sent, so a person is asked, never a failed workflow.
  */
@@ -79,6 +80,14 @@ export async function alikassaPayoutWorkflow(input: PayoutWorkflowInput): Promis
     view.providerStatus = s.status;
     if (s.amount !== undefined && s.amount !== input.amount) {
       park(`${source}: AliKassa holds ${s.amount} for this order, the payout is ${input.amount}`);
+      return true;
+    }
+    // Some but not all of the money moved: only a person can settle it (results recorded before
+    // partial payouts were read have no `partial`, and take the path they took).
+    if (s.partial) {
+      park(
+        `${source}: partial payout: AliKassa's status is ${s.status} and it paid out ${s.paymentAmount ?? 'part'} of ${s.amount ?? input.amount}`,
+      );
       return true;
     }
     const state = readAliKassaState(s);

@@ -44,6 +44,12 @@ const GOPAY_ACTIONS_PATCH = 'gopay-midtrans-actions';
  * history passed such a point before this change replay it as they ran.
  */
 const UNKNOWN_STATE_PARKS_PATCH = 'transfer-unknown-state-parks';
+/**
+ * The patch after which an AliKassa notification of any word is confirmed by AliKassa's status
+ * call, whose cancel / fail ends the payment (EXPIRED) at once. Before it only a notification
+ * saying paid was confirmed; others were noted and the payment waited for its next poll.
+ */
+const ALIKASSA_STATUS_DECIDES_PATCH = 'alikassa-status-decides';
 /** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
 const ALIKASSA_FIRST_POLL_MS = 5_000;
 const REVIEW_ACTIONS: TransferReviewAction[] = ['mark-paid', 'mark-not-paid'];
@@ -131,14 +137,26 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
   async function settle(): Promise<boolean> {
     while (pending.length > 0) {
       const w = pending.shift()!;
-      if (!w.success) {
+      // Patched: AliKassa's status call decides whatever its notification says (cancel and fail
+      // end the payment at once, a partial payment parks); before, only a paid word asked it.
+      const statusDecides = w.provider === 'alikassa' && patched(ALIKASSA_STATUS_DECIDES_PATCH);
+      if (!w.success && !statusDecides) {
         saga.note(`webhook ${w.reference} says ${w.status}: not a payment`);
         continue;
       }
       let amount = w.amount;
+      const expected = view.instructions?.amountToPay ?? view.amount;
       if (w.provider === 'alikassa') {
         const s = await alikassaPaymentStatus({ orderId: input.orderId });
         const state = s.found ? readAliKassaState(s) : undefined;
+        if (s.partial) {
+          view.paidAmount = s.paymentAmount;
+          view.paidReference = w.reference;
+          park(
+            `partial payment (${w.reference}): AliKassa's status is ${s.status} and it received ${s.paymentAmount ?? 'part'} of ${s.amount}; expected exactly ${expected}`,
+          );
+          return true;
+        }
         if (
           state === 'unknown' &&
           parkOnUnknown(
@@ -146,15 +164,22 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
           )
         )
           return true;
+        if (state === 'failed' && statusDecides) {
+          setStatus(
+            'EXPIRED',
+            `AliKassa's status is ${s.status} (notification ${w.reference}); nothing was paid`,
+          );
+          return true;
+        }
         if (state !== 'paid') {
           saga.note(
             `notification ${w.reference} says ${w.status} but AliKassa's status is ${s.status ?? 'unknown'}: not believed`,
           );
           continue;
         }
-        amount = s.amount;
+        // Results recorded before payment_amount was read hold the paid amount in `amount`.
+        amount = s.paymentAmount ?? s.amount;
       }
-      const expected = view.instructions?.amountToPay ?? view.amount;
       const needsAmount = input.method === 'klink-manual' || input.method === 'alikassa';
       view.paidAmount = amount;
       view.paidReference = w.reference;
@@ -245,7 +270,9 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     const s: AliKassaStatus = await alikassaPaymentStatus({ orderId: input.orderId });
     if (!s.found) return 'pending';
     const state = readAliKassaState(s);
-    if (state === 'paid') queueFromStatus('alikassa', `status-${s.id}`, s.status ?? 'success', s.amount);
+    // A partial payment is queued too: settle() asks again and parks it with both amounts.
+    if (state === 'paid' || s.partial)
+      queueFromStatus('alikassa', `status-${s.id}`, s.status ?? 'paid', s.paymentAmount ?? s.amount);
     if (
       state === 'unknown' &&
       parkOnUnknown(

@@ -1,23 +1,35 @@
 /**
  * AliKassa ("Payment solution ID 2") client: create a payment (`POST /v1/payment`), create a payout
  * (`POST /v1/payout`), and ask their status, through the shared signed-request layer (the body is
- * serialized once; `Account` and `Sign` are computed per attempt over those exact bytes).
+ * serialized once; `Account` and `Sign` are computed per attempt over those exact bytes, with the
+ * hash of ALIKASSA_SIGN_HASH: see signature.ts).
  *
- * From the document:
+ * From the seed document:
  * - request fields, `decimal (11.2)` amounts, `order_id` (≤ 128, "must be unique"), the services
  *   and bank codes (see catalog.ts), the create answers (payment: url, payment_status "wait", id,
  *   uuid; payout: id, payment_status), and a 400 `{message, errors}` validation answer.
  * - "When creating, always wait, check the payment status via the API or wait for a notification":
  *   a create never settles a payment by itself; its answer is `wait`.
  *
- * Inferred (the document promises these but does not show them), all in one place:
- * - Status calls: `POST /v1/payment/status` and `POST /v1/payout/status` with body `{order_id}`,
- *   signed like every other call (Account + Sign over the raw body), answering
- *   `{id, uuid?, order_id, payment_status, amount}` (amount as decimal(11.2) string or number). An
- *   unknown order answers HTTP 404 `{message}`, returned as `undefined`. An answer whose order_id
- *   is not ours is refused as a protocol error, never taken as ours.
- * - Statuses: wait = pending; success = paid / paid out; cancel and fail = final, nothing moved;
- *   any other word = needs-review (kept verbatim in `status`).
+ * From AliKassa's public pages (the seed points to them without including them):
+ * - "Checking payment status", https://doc-merchant.alikassa.com/payment/check/status (and
+ *   https://doc-merchant.alikassa.com/en/payments/check-payment-status): `POST /v1/payment/status`,
+ *   signed like every request, body `order_id` or `id` ("You must pass order_id or id": paysaga
+ *   passes its order_id). Answer: order_id, id, url, payment_status (wait / paid / cancel / fail,
+ *   read in states.ts), amount, payment_amount (the amount actually paid), card_mask,
+ *   hold_amount, commission_amount, service_code, account balances, ...
+ * - "Checking payout status", https://doc-merchant.alikassa.com/payout/check/status:
+ *   `POST /v1/payout/status`, the same request; the answer adds is_partial_payment, e.g.
+ *   {"payment_status":"paid","id":100000536,"order_id":"6422494","amount":"300.00",
+ *   "payment_amount":"300.00","is_partial_payment":false,...}.
+ * - A partial payment (is_partial_payment, or payment_amount below amount) is `partial: true`
+ *   in the result, with both amounts: the sagas park it for a person, never PAID.
+ *
+ * Inferred (no page shows these), all in one place:
+ * - A status call for an order AliKassa does not know answers HTTP 404 `{message}`, returned as
+ *   `undefined`. An answer whose order_id is not ours is refused as a protocol error, never taken
+ *   as ours. The payment page's answer is not shown to carry is_partial_payment; it is read
+ *   wherever present, and payment_amount below amount is partial either way.
  * - A repeated order_id: answered 400 or 409 (or 422) whose message (or `errors.order_id`) says the
  *   order_id is taken / exists. Laravel words it "The order id has already been taken.", so both
  *   "order_id" and "order id" are matched. Code ORDER_EXISTS, class already-done: the order exists
@@ -42,10 +54,11 @@ import { type KeyObject } from 'node:crypto';
 import { ProviderProtocolError, ProviderRejection, type OutcomeClass } from '../http/errors';
 import { sendSignedRequest, type ProviderResponse } from '../http/signed-request';
 import { ALIKASSA_PAYOUT_SERVICE, AliKassaInputError, checkPaymentCode, checkPayoutCode } from './catalog';
+import type { ProviderState } from '../../workflows/saga-definitions';
 import {
-  aliKassaState,
   AliKassaAmountError,
   ErrorBody,
+  isPartialPayment,
   PaymentCreatedBody,
   PaymentInput,
   PayoutCreatedBody,
@@ -54,9 +67,9 @@ import {
   StatusInput,
   toAliKassaAmount,
   zodIssues,
-  type AliKassaState,
 } from './schemas';
-import { aliKassaHeaders } from './signature';
+import { aliKassaHeaders, DEFAULT_ALIKASSA_SIGN_HASH, type AliKassaSignHash } from './signature';
+import { aliKassaProviderState } from './states';
 import type { z } from 'zod';
 
 export const ALIKASSA_PAYMENT_PATH = '/v1/payment';
@@ -74,6 +87,8 @@ export interface AliKassaConfig {
   /** Loaded once with loadAliKassaKey. */
   privateKey: KeyObject;
   timeoutMs: number;
+  /** ALIKASSA_SIGN_HASH; default sha256 (see signature.ts for why). */
+  signHash?: AliKassaSignHash;
 }
 
 export interface CreatePaymentInput {
@@ -109,13 +124,13 @@ export interface AliKassaPaymentCreated {
   url: string;
   /** payment_status as answered (trimmed, lower case); `wait` per the document. */
   status: string;
-  state: AliKassaState;
+  state: ProviderState;
 }
 
 export interface AliKassaPayoutCreated {
   id: string;
   status: string;
-  state: AliKassaState;
+  state: ProviderState;
 }
 
 export interface AliKassaStatusResult {
@@ -123,9 +138,13 @@ export interface AliKassaStatusResult {
   uuid?: string;
   orderId: string;
   status: string;
-  state: AliKassaState;
-  /** Integer rupiah, as AliKassa holds it: the caller compares it with the order. */
+  state: ProviderState;
+  /** The order's amount as AliKassa holds it (integer rupiah): the caller compares it with the order. */
   amount: number;
+  /** What was actually paid (payment_amount), when AliKassa says; integer rupiah. */
+  paymentAmount?: number;
+  /** is_partial_payment, or payment_amount below amount: never to be read as paid in full. */
+  partial: boolean;
 }
 
 export interface AliKassaClient {
@@ -143,6 +162,7 @@ export function createAliKassaClient(config: AliKassaConfig): AliKassaClient {
   if (!UUID.test(config.account)) throw new Error('AliKassa account must be the account uuid');
   if (config.privateKey.type !== 'private')
     throw new Error('AliKassa privateKey must be a private KeyObject');
+  const signHash = config.signHash ?? DEFAULT_ALIKASSA_SIGN_HASH;
 
   async function call(
     operation: string,
@@ -156,7 +176,7 @@ export function createAliKassaClient(config: AliKassaConfig): AliKassaClient {
       method: 'POST',
       path,
       body,
-      sign: ({ body: bytes }) => aliKassaHeaders(config.account, bytes, config.privateKey),
+      sign: ({ body: bytes }) => aliKassaHeaders(config.account, bytes, config.privateKey, signHash),
       timeoutMs: config.timeoutMs,
       secrets: [config.account],
     });
@@ -183,8 +203,10 @@ export function createAliKassaClient(config: AliKassaConfig): AliKassaClient {
       uuid: b.uuid ?? undefined,
       orderId: b.order_id,
       status: b.payment_status,
-      state: aliKassaState(b.payment_status),
+      state: aliKassaProviderState(b.payment_status),
       amount: b.amount,
+      paymentAmount: b.payment_amount,
+      partial: isPartialPayment(b.amount, b.payment_amount, b.is_partial_payment),
     };
   }
 
@@ -211,7 +233,7 @@ export function createAliKassaClient(config: AliKassaConfig): AliKassaClient {
         uuid: b.uuid,
         url: b.url,
         status: b.payment_status,
-        state: aliKassaState(b.payment_status),
+        state: aliKassaProviderState(b.payment_status),
       };
     },
 
@@ -229,7 +251,7 @@ export function createAliKassaClient(config: AliKassaConfig): AliKassaClient {
         notification_endpoint_url: v.notificationUrl,
       });
       const b = readOk('createPayout', 'create', res, PayoutCreatedBody);
-      return { id: b.id, status: b.payment_status, state: aliKassaState(b.payment_status) };
+      return { id: b.id, status: b.payment_status, state: aliKassaProviderState(b.payment_status) };
     },
 
     paymentStatus: (input) => status('paymentStatus', ALIKASSA_PAYMENT_STATUS_PATH, input),

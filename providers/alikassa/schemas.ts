@@ -7,17 +7,18 @@
  * read back (status answers, notifications) may come as "150000.00", "150000" or 150000; a
  * non-zero fraction is refused, never rounded (the client turns it into a ProviderProtocolError).
  *
- * Statuses (`payment_status`): the document names only `wait` and points to a "Payment status"
- * page it does not include. paysaga reads: wait = pending; success = paid (payment) / paid out
- * (payout); cancel and fail = final, nothing moved. Anything else is kept verbatim and mapped to
- * needs-review: an unknown word must never be read as failure (money may have moved). The words
- * are read in one place, states.ts; `aliKassaState` gives the client's and notification's
- * older names for those states.
+ * Statuses (`payment_status`): read in one place, states.ts (wait, paid, cancel, fail, from
+ * AliKassa's public pages; any other word is `unknown`). The client and the notification carry
+ * the engine state (ProviderState) next to the word.
+ *
+ * Partial payments: the status answers and notifications carry `amount` (the order's),
+ * `payment_amount` (what was actually paid) and `is_partial_payment`. A payment is partial when
+ * AliKassa says so or when payment_amount is above zero and below amount. payment_amount may be
+ * absent or null (before anything was paid); then a paid payment's amount is taken to be
+ * `amount`, and only is_partial_payment can make it partial.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { ProviderState } from '../../workflows/saga-definitions';
-import { aliKassaProviderState } from './states';
 
 export class AliKassaAmountError extends Error {
   override readonly name = 'AliKassaAmountError';
@@ -59,20 +60,6 @@ export function parseAliKassaAmount(v: unknown): number {
     return n;
   }
   throw new AliKassaAmountError(`not an amount: ${v === null ? 'null' : typeof v}`);
-}
-
-export type AliKassaState = 'pending' | 'succeeded' | 'failed' | 'needs-review';
-
-const AS_ALIKASSA_STATE: Readonly<Record<ProviderState, AliKassaState>> = {
-  paid: 'succeeded',
-  failed: 'failed',
-  pending: 'pending',
-  unknown: 'needs-review',
-};
-
-/** What a payment_status means for the money (see module doc), read by states.ts. */
-export function aliKassaState(status: string): AliKassaState {
-  return AS_ALIKASSA_STATE[aliKassaProviderState(status)];
 }
 
 // ---- requests (validated before sending) -------------------------------------------------------
@@ -144,6 +131,45 @@ export const PayoutCreatedBody = z
   })
   .loose();
 
+/**
+ * is_partial_payment: a JSON boolean in the status answers (`false` in the documented example);
+ * PHP's query-string forms "1" / "0" / "" (and "true" / "false") are read too. Absent or null is
+ * false (only payment_amount can then make the payment partial).
+ */
+export const aliKassaFlag = z
+  .unknown()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === null || v === false || v === 0 || v === '' || v === '0' || v === 'false')
+      return false;
+    if (v === true || v === 1 || v === '1' || v === 'true') return true;
+    ctx.addIssue({ code: 'custom', message: `not a boolean: ${JSON.stringify(v)?.slice(0, 20)}` });
+    return z.NEVER;
+  });
+
+/** An amount that may be absent, null or "" (payment_amount before anything was paid). */
+export const aliKassaOptionalAmount = z
+  .unknown()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === null || v === '') return undefined;
+    try {
+      return parseAliKassaAmount(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * Partial: some but not all of the money arrived. AliKassa says so (is_partial_payment), or
+ * payment_amount is above zero and below amount ("0.00" is how nothing-yet may be written).
+ */
+export function isPartialPayment(amount: number, paymentAmount: number | undefined, flag: boolean): boolean {
+  return flag || (paymentAmount !== undefined && paymentAmount > 0 && paymentAmount < amount);
+}
+
+/** "Checking payment status" / "Checking payout status": the fields paysaga reads; the rest is kept out. */
 export const StatusBody = z
   .object({
     id: aliKassaId,
@@ -151,6 +177,8 @@ export const StatusBody = z
     order_id: z.union([z.string(), z.number()]).transform(String),
     payment_status: aliKassaStatus,
     amount: aliKassaAmount,
+    payment_amount: aliKassaOptionalAmount,
+    is_partial_payment: aliKassaFlag,
   })
   .loose();
 

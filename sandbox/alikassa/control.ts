@@ -1,12 +1,13 @@
 /**
- * AliKassa's control routes, mounted at /_control/alikassa: the customer pays (or the payment
- * expires), arm a payout's outcome, see the counters. Amounts here are JSON integers of rupiah.
+ * AliKassa's control routes, mounted at /_control/alikassa: the customer pays (less than the
+ * amount: a partial payment), the payment expires (cancel) or fails (fail), arm a payout's
+ * outcome, see the counters. Amounts here are JSON integers of rupiah.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ControlRequestError, parseControlBody } from '../control-routes';
 import type { AliKassaLifecycle } from './lifecycle';
-import type { AliKassaState } from './state';
+import { PAYOUT_OUTCOMES, type AliKassaState } from './state';
 
 export interface AliKassaControlOptions {
   state: AliKassaState;
@@ -19,14 +20,14 @@ const Pay = z.object({
   amount: z.number().int().positive().max(999_999_999).optional(),
   late: z.boolean().optional(),
 });
-const Expire = z.object({ order_id: id });
-const PayoutOutcome = z.object({ order_id: id.optional(), outcome: z.enum(['success', 'fail']) });
+const End = z.object({ order_id: id });
+const PayoutOutcome = z.object({ order_id: id.optional(), outcome: z.enum(PAYOUT_OUTCOMES) });
 
 export const aliKassaControlRoutes: FastifyPluginAsync<AliKassaControlOptions> = async (
   app,
   { state, lifecycle },
 ) => {
-  // The customer pays (status success; amount may differ from the asked one; late pays a cancelled payment).
+  // The customer pays (status paid; less than asked is partial; late pays a cancelled or failed payment).
   app.post('/pay', async (request) => {
     const { order_id, amount, late } = parseControlBody(Pay, request);
     const outcome = lifecycle.pay(
@@ -38,13 +39,18 @@ export const aliKassaControlRoutes: FastifyPluginAsync<AliKassaControlOptions> =
     return outcome.value;
   });
 
-  // The payment page expired unpaid (status cancel).
-  app.post('/expire', async (request) => {
-    const { order_id } = parseControlBody(Expire, request);
-    const outcome = lifecycle.expire(order_id);
-    if (!outcome.ok) throw new ControlRequestError(outcome.message, outcome.status);
-    return outcome.value;
-  });
+  // The payment page expired unpaid (status cancel), or the bank failed the payment (status fail).
+  for (const [path, status] of [
+    ['/expire', 'cancel'],
+    ['/fail', 'fail'],
+  ] as const) {
+    app.post(path, async (request) => {
+      const { order_id } = parseControlBody(End, request);
+      const outcome = lifecycle.end(order_id, status);
+      if (!outcome.ok) throw new ControlRequestError(outcome.message, outcome.status);
+      return outcome.value;
+    });
+  }
 
   // The next payout (for order_id, or any) ends with this outcome.
   app.post('/payout-outcome', async (request, reply) => {

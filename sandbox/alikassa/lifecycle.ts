@@ -1,18 +1,23 @@
 /**
  * What happens to AliKassa's payments and payouts after they are created: a payment turns
- * 'success' when the customer pays (control) or 'cancel' when it expires (control); a payout
- * turns final by itself after payoutMs ('success', or 'fail' when armed). Every final status is
- * notified to the gateway through the shared WebhookSender:
+ * `paid` when the customer pays (control; less than the amount is a partial payment), `cancel`
+ * when it expires or `fail` when the bank fails it (control); a payout turns final by itself
+ * after payoutMs (`paid`, or `fail` / `cancel` when armed). Every final status is notified to
+ * the gateway through the shared WebhookSender, as AliKassa's page "Verifying the signature of a
+ * notification" (https://doc-merchant.alikassa.com/api/sign) describes:
  *
- *   POST {webhookBaseUrl}/webhooks/alikassa/payment | /payout
- *   {"id":…,"uuid":"…","order_id":"…","payment_status":"…","amount":"1000.00","type":"payment"}
- *   (no uuid for a payout), header Sign = base64 RSA-SHA256 PKCS#1 v1.5 over the raw body with
- *   the sandbox's provider private key.
+ *   GET {webhookBaseUrl}/webhooks/alikassa/payment | /payout
+ *     ?type=payment&id=…&order_id=…&payment_status=paid&amount=150000.00&payment_amount=…
+ *     &commission_amount=0.00&is_partial_payment=0&account=<account uuid>&service=…&desc=…&sign=…
  *
- * The amount notified for a paid payment is what the customer paid. Timers stop on close.
+ * with `sign` = base64 RSA PKCS#1 v1.5 (hash: signHash) over PHP json_encode of those fields
+ * (notification.ts), made with the sandbox's notification private key.
+ *
+ * Timers stop on close.
  */
-import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { joinUrl, otherRsaPrivateKey, type WebhookSender } from '../webhooks';
+import { notificationQuery, queryParams, signNotification, type SignHash } from './notification';
 import type { AliKassaPayment, AliKassaPayout, AliKassaState } from './state';
 
 export const ALIKASSA_WEBHOOK_PATHS = {
@@ -20,16 +25,15 @@ export const ALIKASSA_WEBHOOK_PATHS = {
   payout: '/webhooks/alikassa/payout',
 } as const;
 
-export const ALIKASSA_SIGN_HEADER = 'Sign';
-
-export function rsaSign(key: KeyObject | string, body: Buffer): string {
-  const keyObject = typeof key === 'string' ? createPrivateKey(key) : key;
-  return sign('sha256', body, { key: keyObject, padding: constants.RSA_PKCS1_PADDING }).toString('base64');
-}
+export const ALIKASSA_SIGN_PARAM = 'sign';
 
 export interface AliKassaLifecycleOptions {
   sender: WebhookSender;
+  /** PEM: the private half of the "API certificate for notifications". */
   providerPrivateKey: string;
+  signHash: SignHash;
+  /** The merchant account uuid, notified as `account`. */
+  account: string;
   webhookBaseUrl: string | undefined;
   payoutMs: number;
 }
@@ -46,10 +50,17 @@ export class AliKassaLifecycle {
     private readonly opts: AliKassaLifecycleOptions,
   ) {
     this.key = createPrivateKey(opts.providerPrivateKey);
+    // send-raw: the body is a query string without `sign`; its fields are signed as AliKassa does.
     opts.sender.registerSigner('alikassa', {
-      header: ALIKASSA_SIGN_HEADER,
-      sign: (body) => rsaSign(this.key, body),
-      signWithOtherKey: (body) => rsaSign(otherRsaPrivateKey(), body),
+      method: 'GET',
+      param: ALIKASSA_SIGN_PARAM,
+      sign: (query) => signNotification(queryParams(query.toString('utf8')), this.key, opts.signHash),
+      signWithOtherKey: (query) =>
+        signNotification(
+          queryParams(query.toString('utf8')),
+          createPrivateKey(otherRsaPrivateKey()),
+          opts.signHash,
+        ),
     });
   }
 
@@ -66,32 +77,37 @@ export class AliKassaLifecycle {
   }
 
   /**
-   * The customer pays. A payment already paid is refused (409); a cancelled (expired) one only
+   * The customer pays. A payment already paid is refused (409); a cancelled or failed one only
    * with `late`: money that arrives after the merchant gave up is exactly what must be handled.
    */
   pay(orderId: string, amount: string | undefined, late: boolean): ControlOutcome<AliKassaPayment> {
     const payment = this.state.payment(orderId);
     if (!payment) return { ok: false, status: 404, message: `no AliKassa payment '${orderId}'` };
-    if (payment.payment_status === 'success') {
+    if (payment.payment_status === 'paid') {
       return { ok: false, status: 409, message: `payment '${orderId}' is already paid` };
     }
-    if (payment.payment_status === 'cancel' && !late) {
-      return { ok: false, status: 409, message: `payment '${orderId}' is cancelled (pay with late: true)` };
+    if (payment.payment_status !== 'wait' && !late) {
+      return {
+        ok: false,
+        status: 409,
+        message: `payment '${orderId}' is ${payment.payment_status} (pay with late: true)`,
+      };
     }
     const paid = this.state.markPaymentPaid(orderId, amount ?? payment.amount, late);
     this.notifyPayment(paid);
     return { ok: true, value: paid };
   }
 
-  expire(orderId: string): ControlOutcome<AliKassaPayment> {
+  /** The payment page expired unpaid (`cancel`) or the bank failed the payment (`fail`). */
+  end(orderId: string, status: 'cancel' | 'fail'): ControlOutcome<AliKassaPayment> {
     const payment = this.state.payment(orderId);
     if (!payment) return { ok: false, status: 404, message: `no AliKassa payment '${orderId}'` };
     if (payment.payment_status !== 'wait') {
       return { ok: false, status: 409, message: `payment '${orderId}' is already ${payment.payment_status}` };
     }
-    const cancelled = this.state.markPaymentCancelled(orderId);
-    this.notifyPayment(cancelled);
-    return { ok: true, value: cancelled };
+    const ended = this.state.markPaymentEnded(orderId, status);
+    this.notifyPayment(ended);
+    return { ok: true, value: ended };
   }
 
   stop(): void {
@@ -119,36 +135,58 @@ export class AliKassaLifecycle {
   }
 
   private notifyPayment(p: AliKassaPayment): void {
+    const paid = paymentAmount(p);
     this.notify('payment', p.order_id, {
-      id: p.id,
-      uuid: p.uuid,
+      type: 'payment',
+      id: String(p.id),
       order_id: p.order_id,
       payment_status: p.payment_status,
-      amount: p.payment_status === 'success' ? (p.paid_amount ?? p.amount) : p.amount,
-      type: 'payment',
+      amount: p.amount,
+      payment_amount: paid,
+      commission_amount: '0.00',
+      is_partial_payment: isPartial(p) ? '1' : '0',
+      account: this.opts.account,
+      service: p.service,
+      desc: p.desc,
     });
   }
 
   private notifyPayout(p: AliKassaPayout): void {
     this.notify('payout', p.order_id, {
-      id: p.id,
+      type: 'payout',
+      id: String(p.id),
       order_id: p.order_id,
       payment_status: p.payment_status,
       amount: p.amount,
-      type: 'payout',
+      payment_amount: p.payment_status === 'paid' ? p.amount : '0.00',
+      commission_amount: '0.00',
+      is_partial_payment: '0',
+      account: this.opts.account,
+      service: p.service,
+      desc: `Payout ${p.order_id} to ${p.customer_code}`,
     });
   }
 
-  private notify(kind: 'payment' | 'payout', orderId: string, body: object): void {
-    const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  private notify(kind: 'payment' | 'payout', orderId: string, fields: Record<string, string>): void {
     const base = this.opts.webhookBaseUrl;
     this.opts.sender.send({
       name: `alikassa.${kind}`,
       simulator: 'alikassa',
       orderId,
+      method: 'GET',
       url: base === undefined ? undefined : joinUrl(base, ALIKASSA_WEBHOOK_PATHS[kind]),
-      body: bytes,
-      headers: { [ALIKASSA_SIGN_HEADER]: rsaSign(this.key, bytes) },
+      body: Buffer.from(notificationQuery(fields, this.key, this.opts.signHash), 'utf8'),
+      headers: {},
     });
   }
+}
+
+/** What the payer paid so far, as AliKassa shows it ("0.00" before anything arrived). */
+export function paymentAmount(p: AliKassaPayment): string {
+  return p.paid_amount ?? '0.00';
+}
+
+/** Paid, but less than the amount: is_partial_payment. */
+export function isPartial(p: AliKassaPayment): boolean {
+  return p.paid_amount !== null && Number(p.paid_amount) < Number(p.amount);
 }

@@ -2,12 +2,15 @@
  * The AliKassa simulator ("Payment solution ID 2"), mounted at /alikassa:
  *   POST /v1/payment          create a payment (hosted page)      -> {url, payment_status, id, uuid, success_redirect_url}
  *   POST /v1/payout           create a payout                     -> {id, payment_status}
- *   POST /v1/payment/status   {order_id} (agreed design: the document promises a status check without showing it)
- *   POST /v1/payout/status    {order_id}                          -> {id, uuid?, order_id, payment_status, amount}
+ *   POST /v1/payment/status   {order_id} or {id}  -> {order_id, id, url, payment_status, amount, payment_amount, is_partial_payment, ...}
+ *   POST /v1/payout/status    {order_id} or {id}  -> {order_id, id, payment_status, amount, payment_amount, is_partial_payment, ...}
+ * The status calls and their answers follow AliKassa's public pages "Checking payment status"
+ * (https://doc-merchant.alikassa.com/payment/check/status) and "Checking payout status"
+ * (https://doc-merchant.alikassa.com/payout/check/status): words wait / paid / cancel / fail.
  *
- * Every request carries `Account` (the merchant account uuid) and `Sign` = base64 RSA-SHA256
- * (PKCS#1 v1.5) over the raw body, checked with the merchant's public key: a bad or missing one
- * is 401 {message}. Validation follows the parameter tables and answers Laravel's shape
+ * Every request carries `Account` (the merchant account uuid) and `Sign` = base64 RSA PKCS#1 v1.5
+ * (hash: signHash, ALIKASSA_SIGN_HASH) over the raw body, checked with the merchant's public key:
+ * a bad or missing one is 401 {message}. Validation follows the parameter tables and answers Laravel's shape
  * 400 {message: 'The given data was invalid.', errors: {field: [...]}}; a repeated order_id (per
  * kind) is one of those errors, as on the real service ("Your id must be unique").
  */
@@ -16,7 +19,8 @@ import { isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultRegistry, SimulatedResponse } from '../faults';
 import { PAYMENT_SERVICES, PAYOUT_CODES, PAYOUT_SERVICE, PAYOUT_UNDER_MAINTENANCE } from './catalog';
-import type { AliKassaLifecycle } from './lifecycle';
+import { isPartial, paymentAmount, type AliKassaLifecycle } from './lifecycle';
+import type { SignHash } from './notification';
 import type { AliKassaState } from './state';
 
 export const ALIKASSA_SANDBOX_DEFAULTS = {
@@ -32,6 +36,7 @@ export interface AliKassaRoutesOptions {
   faults: FaultRegistry;
   account: string;
   merchantPublicKey: string;
+  signHash: SignHash;
   publicBaseUrl?: string;
 }
 
@@ -126,7 +131,7 @@ export const aliKassaRoutes: FastifyPluginAsync<AliKassaRoutesOptions> = async (
     let valid: boolean;
     try {
       valid = verify(
-        'sha256',
+        opts.signHash,
         request.rawBody ?? Buffer.alloc(0),
         { key: publicKey, padding: constants.RSA_PKCS1_PADDING },
         Buffer.from(signHeader.trim(), 'base64'),
@@ -277,28 +282,47 @@ export const aliKassaRoutes: FastifyPluginAsync<AliKassaRoutesOptions> = async (
           if (auth) return auth;
           const body = bodyOf(request);
           if (!body) return notJson();
+          // "You must pass order_id or id."
           const c = new Checker(body);
-          const orderId = c.string('order_id', 128);
+          const orderId = c.string('order_id', 128, false);
+          // The page types id "string (128)"; the id AliKassa answered is a number: both are taken.
+          const id = typeof body.id === 'number' ? String(body.id) : c.string('id', 128, false);
+          if (orderId === undefined && id === undefined)
+            c.add('order_id', 'The order id field is required when id is not present.');
           if (!c.ok()) return invalid(c.errors);
+          const notFound = { status: 404, body: { message: 'Not found' } };
           if (kind === 'payment') {
-            const p = state.payment(orderId!);
-            if (!p) return { status: 404, body: { message: 'Not found' } };
+            const p = orderId !== undefined ? state.payment(orderId) : state.paymentById(Number(id));
+            if (!p || (id !== undefined && String(p.id) !== id)) return notFound;
             return {
               status: 200,
               body: {
-                id: p.id,
-                uuid: p.uuid,
                 order_id: p.order_id,
+                id: p.id,
+                url: `${publicBase(request)}/alikassa/pay/${p.uuid}`,
                 payment_status: p.payment_status,
-                amount: p.payment_status === 'success' ? (p.paid_amount ?? p.amount) : p.amount,
+                amount: p.amount,
+                payment_amount: paymentAmount(p),
+                is_partial_payment: isPartial(p),
+                commission_amount: '0.00',
+                service_code: p.service,
               },
             };
           }
-          const p = state.payout(orderId!);
-          if (!p) return { status: 404, body: { message: 'Not found' } };
+          const p = orderId !== undefined ? state.payout(orderId) : state.payoutById(Number(id));
+          if (!p || (id !== undefined && String(p.id) !== id)) return notFound;
           return {
             status: 200,
-            body: { id: p.id, order_id: p.order_id, payment_status: p.payment_status, amount: p.amount },
+            body: {
+              payment_status: p.payment_status,
+              id: p.id,
+              order_id: p.order_id,
+              amount: p.amount,
+              payment_amount: p.payment_status === 'paid' ? p.amount : '0.00',
+              is_partial_payment: false,
+              commission_amount: '0.00',
+              service_code: p.service,
+            },
           };
         },
       },

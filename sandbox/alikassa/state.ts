@@ -5,13 +5,25 @@
  * the state file there, before the response leaves).
  *
  * Amounts are kept as AliKassa's decimal(11.2) strings, normalised to two decimals ("1000.00").
+ *
+ * Statuses are AliKassa's public words (wait, paid, cancel, fail: "Checking payment status",
+ * https://doc-merchant.alikassa.com/payment/check/status). A payment paid with less than its
+ * amount is `paid` with is_partial_payment (our reading: the pages list the flag beside the
+ * status, not a status of its own). State files written when the simulator said `success` are
+ * read with it as `paid`.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { StateSection } from '../state-file';
 
-export const PAYMENT_STATUSES = ['wait', 'success', 'cancel'] as const;
-export const PAYOUT_STATUSES = ['wait', 'success', 'fail'] as const;
+export const PAYMENT_STATUSES = ['wait', 'paid', 'cancel', 'fail'] as const;
+export const PAYOUT_STATUSES = ['wait', 'paid', 'cancel', 'fail'] as const;
+export const PAYOUT_OUTCOMES = ['paid', 'cancel', 'fail'] as const;
+export type PayoutOutcome = (typeof PAYOUT_OUTCOMES)[number];
+
+/** A status as stored; `success` is how state files of the earlier simulator say paid. */
+const stored = <T extends readonly [string, ...string[]]>(words: T) =>
+  z.preprocess((v) => (v === 'success' ? 'paid' : v), z.enum(words));
 
 const Payment = z.object({
   id: z.number().int().positive(),
@@ -22,8 +34,10 @@ const Payment = z.object({
   paid_amount: z.string().nullable(),
   service: z.string(),
   customer_code: z.string(),
-  payment_status: z.enum(PAYMENT_STATUSES),
+  payment_status: stored(PAYMENT_STATUSES),
   late: z.boolean(),
+  /** The payer's description of the payment, notified as `desc`. */
+  desc: z.string().default(''),
   created_at: z.number(),
   updated_at: z.number(),
 });
@@ -36,15 +50,15 @@ const Payout = z.object({
   service: z.string(),
   customer_code: z.string(),
   number: z.string(),
-  payment_status: z.enum(PAYOUT_STATUSES),
+  payment_status: stored(PAYOUT_STATUSES),
   /** The outcome decided at creation (armed control, or a bank under maintenance). */
-  outcome: z.enum(['success', 'fail']),
+  outcome: stored(PAYOUT_OUTCOMES),
   created_at: z.number(),
   updated_at: z.number(),
 });
 export type AliKassaPayout = z.infer<typeof Payout>;
 
-const Armed = z.object({ order_id: z.string().nullable(), outcome: z.enum(['success', 'fail']) });
+const Armed = z.object({ order_id: z.string().nullable(), outcome: stored(PAYOUT_OUTCOMES) });
 type Armed = z.infer<typeof Armed>;
 
 const Counters = z.object({ creates: z.number().int() });
@@ -109,6 +123,7 @@ export class AliKassaState implements StateSection {
       paid_amount: null,
       payment_status: 'wait',
       late: false,
+      desc: `Pembayaran pesanan ${input.order_id} — AliKassa/sandbox`,
       created_at: at,
       updated_at: at,
     };
@@ -128,7 +143,7 @@ export class AliKassaState implements StateSection {
       ...input,
       id: this.nextId(),
       payment_status: 'wait',
-      outcome: forcedFail ? 'fail' : (armed ?? 'success'),
+      outcome: forcedFail ? 'fail' : (armed ?? 'paid'),
       created_at: at,
       updated_at: at,
     };
@@ -139,6 +154,16 @@ export class AliKassaState implements StateSection {
 
   payment(orderId: string): AliKassaPayment | undefined {
     const p = this.payments.get(orderId);
+    return p && structuredClone(p);
+  }
+
+  paymentById(id: number): AliKassaPayment | undefined {
+    const p = [...this.payments.values()].find((x) => x.id === id);
+    return p && structuredClone(p);
+  }
+
+  payoutById(id: number): AliKassaPayout | undefined {
+    const p = [...this.payouts.values()].find((x) => x.id === id);
     return p && structuredClone(p);
   }
 
@@ -153,10 +178,10 @@ export class AliKassaState implements StateSection {
       .map((p) => structuredClone(p));
   }
 
-  /** The customer paid (possibly late, possibly another amount): status success. */
+  /** The customer paid (possibly late, possibly another amount, less being partial): status paid. */
   markPaymentPaid(orderId: string, paidAmount: string, late: boolean): AliKassaPayment {
     const payment = this.payments.get(orderId)!;
-    payment.payment_status = 'success';
+    payment.payment_status = 'paid';
     payment.paid_amount = paidAmount;
     payment.late = late;
     payment.updated_at = this.now();
@@ -164,9 +189,10 @@ export class AliKassaState implements StateSection {
     return structuredClone(payment);
   }
 
-  markPaymentCancelled(orderId: string): AliKassaPayment {
+  /** The page expired (cancel) or the payment failed at the bank (fail). */
+  markPaymentEnded(orderId: string, status: 'cancel' | 'fail'): AliKassaPayment {
     const payment = this.payments.get(orderId)!;
-    payment.payment_status = 'cancel';
+    payment.payment_status = status;
     payment.updated_at = this.now();
     this.onChange();
     return structuredClone(payment);
@@ -182,7 +208,7 @@ export class AliKassaState implements StateSection {
   }
 
   /** The next payout (for order_id, or any) ends this way. */
-  armPayoutOutcome(orderId: string | undefined, outcome: 'success' | 'fail'): Armed {
+  armPayoutOutcome(orderId: string | undefined, outcome: PayoutOutcome): Armed {
     const armed = { order_id: orderId ?? null, outcome };
     this.armed.push(armed);
     this.onChange();
@@ -239,7 +265,7 @@ export class AliKassaState implements StateSection {
     this.armed = [];
   }
 
-  private takeArmed(orderId: string): 'success' | 'fail' | undefined {
+  private takeArmed(orderId: string): PayoutOutcome | undefined {
     const index = this.armed.findIndex((a) => a.order_id === null || a.order_id === orderId);
     if (index < 0) return undefined;
     return this.armed.splice(index, 1)[0]!.outcome;

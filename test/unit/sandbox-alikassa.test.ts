@@ -1,14 +1,17 @@
 /**
  * The AliKassa simulator over real HTTP: signed requests (merchant key made here), validation,
- * create / status / pay / expire / payout, notifications whose Sign is verified here with the
- * provider public key over the raw bytes received, and timeout-after-commit on payout.
+ * create / status (by order_id or id) / pay (in full or partly) / expire / fail / payout, and
+ * notifications sent as AliKassa's page describes them (a GET with query parameters and `sign`),
+ * verified here by the engine's own verifier (providers/alikassa/notification.ts, code the
+ * simulator does not share) with the notification public key; and timeout-after-commit on payout.
  */
 import assert from 'node:assert/strict';
-import { constants, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildSandboxServer } from '../../sandbox/server';
+import { checkAliKassaNotification, type AliKassaNotification } from '../../providers/alikassa/notification';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -23,9 +26,9 @@ const merchant = pem();
 const provider = pem();
 
 interface Received {
+  method: string;
   path: string;
-  sign: string | undefined;
-  raw: Buffer;
+  query: string;
 }
 
 describe('alikassa simulator', () => {
@@ -80,13 +83,10 @@ describe('alikassa simulator', () => {
     ...extra,
   });
 
-  function verified(r: Received): boolean {
-    return verify(
-      'sha256',
-      r.raw,
-      { key: provider.publicKey, padding: constants.RSA_PKCS1_PADDING },
-      Buffer.from(r.sign ?? '', 'base64'),
-    );
+  /** The notification, verified with the notification public key (throws when it is not). */
+  function notified(r: Received): AliKassaNotification {
+    assert.equal(r.method, 'GET');
+    return checkAliKassaNotification(r.query, createPublicKey(provider.publicKey), 'sha256');
   }
 
   async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
@@ -102,12 +102,8 @@ describe('alikassa simulator', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const s = req.headers.sign;
-        got.push({
-          path: req.url ?? '',
-          sign: typeof s === 'string' ? s : undefined,
-          raw: Buffer.concat(chunks),
-        });
+        const [path = '', query = ''] = (req.url ?? '').split('?');
+        got.push({ method: req.method ?? '', path, query });
         res.writeHead(200).end('ok');
       });
     });
@@ -143,8 +139,8 @@ describe('alikassa simulator', () => {
     got.length = 0;
   });
 
-  it('creates a payment, reports its status, and notifies a signed success when paid', async () => {
-    const created = await ak('/v1/payment', payment('P-1'));
+  it('creates a payment, reports its status by order_id or id, and notifies a signed GET when paid', async () => {
+    const created = await ak('/v1/payment', payment('P/1'));
     assert.equal(created.status, 200, JSON.stringify(created.json));
     assert.equal(created.json.payment_status, 'wait');
     assert.equal(typeof created.json.id, 'number');
@@ -152,45 +148,113 @@ describe('alikassa simulator', () => {
     assert.equal(created.json.url, `${base}/alikassa/pay/${created.json.uuid}`);
     assert.equal(created.json.success_redirect_url, null);
 
-    const status = await ak('/v1/payment/status', { order_id: 'P-1' });
+    const status = await ak('/v1/payment/status', { order_id: 'P/1' });
     assert.deepEqual(status.json, {
+      order_id: 'P/1',
       id: created.json.id,
-      uuid: created.json.uuid,
-      order_id: 'P-1',
+      url: created.json.url,
       payment_status: 'wait',
       amount: '150000.00',
+      payment_amount: '0.00',
+      is_partial_payment: false,
+      commission_amount: '0.00',
+      service_code: 'virtual_account_idr_hpp',
     });
+    assert.deepEqual((await ak('/v1/payment/status', { id: created.json.id })).json, status.json);
 
-    const paid = await control('POST', '/alikassa/pay', { order_id: 'P-1', amount: 149000 });
+    const paid = await control('POST', '/alikassa/pay', { order_id: 'P/1' });
     assert.equal(paid.status, 200, JSON.stringify(paid.json));
     await waitFor(() => got.length === 1);
     assert.equal(got[0]!.path, '/webhooks/alikassa/payment');
-    assert.ok(verified(got[0]!), 'Sign verifies with the provider public key');
-    assert.deepEqual(JSON.parse(got[0]!.raw.toString('utf8')), {
-      id: created.json.id,
-      uuid: created.json.uuid,
-      order_id: 'P-1',
-      payment_status: 'success',
-      amount: '149000.00',
+    const n = notified(got[0]!);
+    assert.deepEqual(n, {
       type: 'payment',
+      id: String(created.json.id),
+      orderId: 'P/1',
+      status: 'paid',
+      state: 'paid',
+      amount: 150000,
+      paymentAmount: 150000,
+      partial: false,
+      account: ACCOUNT,
+      service: 'virtual_account_idr_hpp',
+      desc: 'Pembayaran pesanan P/1 — AliKassa/sandbox',
     });
-    assert.equal((await ak('/v1/payment/status', { order_id: 'P-1' })).json.payment_status, 'success');
-    assert.equal((await control('POST', '/alikassa/pay', { order_id: 'P-1' })).status, 409);
+    const after = (await ak('/v1/payment/status', { order_id: 'P/1' })).json;
+    assert.equal(after.payment_status, 'paid');
+    assert.equal(after.payment_amount, '150000.00');
+    assert.equal((await control('POST', '/alikassa/pay', { order_id: 'P/1' })).status, 409);
     assert.equal((await ak('/v1/payment/status', { order_id: 'NOPE' })).status, 404);
+    assert.equal((await ak('/v1/payment/status', { id: 1 })).status, 404);
+    assert.equal((await ak('/v1/payment/status', {})).status, 400);
     const stats = (await control('GET', '/alikassa/stats')).json;
-    assert.deepEqual(stats.payments.byOrder['P-1'], { creates: 1, status: 'success' });
+    assert.deepEqual(stats.payments.byOrder['P/1'], { creates: 1, status: 'paid' });
   });
 
-  it('expire cancels and notifies; a late payment after that is accepted only with late', async () => {
-    await ak('/v1/payment', payment('P-2'));
-    assert.equal((await control('POST', '/alikassa/expire', { order_id: 'P-2' })).status, 200);
+  it('a payment paid with less is paid and partial, in its status and its notification', async () => {
+    await ak('/v1/payment', payment('P-PART'));
+    assert.equal(
+      (await control('POST', '/alikassa/pay', { order_id: 'P-PART', amount: 100000 })).status,
+      200,
+    );
+    const s = (await ak('/v1/payment/status', { order_id: 'P-PART' })).json;
+    assert.equal(s.payment_status, 'paid');
+    assert.equal(s.amount, '150000.00');
+    assert.equal(s.payment_amount, '100000.00');
+    assert.equal(s.is_partial_payment, true);
     await waitFor(() => got.length === 1);
-    assert.ok(verified(got[0]!));
-    assert.equal(JSON.parse(got[0]!.raw.toString('utf8')).payment_status, 'cancel');
+    const n = notified(got[0]!);
+    assert.equal(n.partial, true);
+    assert.equal(n.paymentAmount, 100000);
+    assert.match(got[0]!.query, /is_partial_payment=1/);
+  });
+
+  it('expire cancels and fail fails, each notified; a late payment after that is accepted only with late', async () => {
+    await ak('/v1/payment', payment('P-2'));
+    await ak('/v1/payment', payment('P-3'));
+    assert.equal((await control('POST', '/alikassa/expire', { order_id: 'P-2' })).status, 200);
+    assert.equal((await control('POST', '/alikassa/fail', { order_id: 'P-3' })).status, 200);
+    assert.equal((await control('POST', '/alikassa/fail', { order_id: 'P-3' })).status, 409);
+    await waitFor(() => got.length === 2);
+    const words = Object.fromEntries(got.map((r) => notified(r)).map((n) => [n.orderId, n.status]));
+    assert.deepEqual(words, { 'P-2': 'cancel', 'P-3': 'fail' });
     assert.equal((await control('POST', '/alikassa/pay', { order_id: 'P-2' })).status, 409);
     assert.equal((await control('POST', '/alikassa/pay', { order_id: 'P-2', late: true })).status, 200);
-    await waitFor(() => got.length === 2);
-    assert.equal(JSON.parse(got[1]!.raw.toString('utf8')).payment_status, 'success');
+    await waitFor(() => got.length === 3);
+    assert.equal(notified(got[2]!).status, 'paid');
+  });
+
+  it('corrupt mode changes a signed value after signing: the engine refuses it', async () => {
+    await control('POST', '/webhooks', { simulator: 'alikassa', mode: 'corrupt' });
+    await ak('/v1/payment', payment('P-C'));
+    await control('POST', '/alikassa/expire', { order_id: 'P-C' });
+    await waitFor(() => got.length === 1);
+    assert.throws(() => notified(got[0]!), /not verified/);
+  });
+
+  it('send-raw signs a hand-made query as AliKassa does, or not', async () => {
+    const query = 'type=payment&id=5&order_id=HAND%2F1&payment_status=paid&amount=1.00&desc=caf%C3%A9';
+    for (const s of ['valid', 'bad', 'other-key', 'none'])
+      assert.equal(
+        (
+          await control('POST', '/webhooks/send-raw', {
+            simulator: 'alikassa',
+            path: '/webhooks/alikassa/payment',
+            body: query,
+            sign: s,
+          })
+        ).status,
+        202,
+      );
+    await waitFor(() => got.length === 4);
+    const outcomes = got.map((r) => {
+      try {
+        return notified(r).orderId;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    assert.deepEqual(outcomes.sort(), ['HAND/1', 'missing sign', 'not verified', 'not verified']);
   });
 
   it('refuses a bad Account or Sign (401), invalid data and a repeated order_id (400)', async () => {
@@ -227,30 +291,37 @@ describe('alikassa simulator', () => {
     assert.equal((await ak('/v1/payout', payout('A-2', { service: 'virtual_account_idr_hpp' }))).status, 400);
   });
 
-  it('payout turns success by itself, or fail when armed, each notified and signed', async () => {
+  it('payout turns paid by itself, or fail / cancel when armed, each notified and signed', async () => {
     const created = await ak('/v1/payout', payout('PO-1'));
     assert.deepEqual(Object.keys(created.json).sort(), ['id', 'payment_status']);
     assert.equal(created.json.payment_status, 'wait');
     await control('POST', '/alikassa/payout-outcome', { order_id: 'PO-2', outcome: 'fail' });
+    await control('POST', '/alikassa/payout-outcome', { order_id: 'PO-3', outcome: 'cancel' });
+    assert.equal((await control('POST', '/alikassa/payout-outcome', { outcome: 'success' })).status, 400);
     await ak('/v1/payout', payout('PO-2'));
-    await waitFor(() => got.length === 2);
-    for (const r of got) {
-      assert.equal(r.path, '/webhooks/alikassa/payout');
-      assert.ok(verified(r));
-    }
-    const bodies = Object.fromEntries(
-      got.map((r) => JSON.parse(r.raw.toString('utf8'))).map((b) => [b.order_id, b]),
-    );
-    assert.deepEqual(bodies['PO-1'], {
-      id: created.json.id,
-      order_id: 'PO-1',
-      payment_status: 'success',
-      amount: '50000.00',
+    await ak('/v1/payout', payout('PO-3'));
+    await waitFor(() => got.length === 3);
+    for (const r of got) assert.equal(r.path, '/webhooks/alikassa/payout');
+    const byOrder = Object.fromEntries(got.map((r) => notified(r)).map((n) => [n.orderId, n]));
+    assert.deepEqual(byOrder['PO-1'], {
       type: 'payout',
+      id: String(created.json.id),
+      orderId: 'PO-1',
+      status: 'paid',
+      state: 'paid',
+      amount: 50000,
+      paymentAmount: 50000,
+      partial: false,
+      account: ACCOUNT,
+      service: 'payment_card_idr',
+      desc: 'Payout PO-1 to BTN',
     });
-    assert.equal(bodies['PO-2'].payment_status, 'fail');
+    assert.equal(byOrder['PO-2']!.status, 'fail');
+    assert.equal(byOrder['PO-3']!.status, 'cancel');
     const status = await ak('/v1/payout/status', { order_id: 'PO-2' });
     assert.equal(status.json.payment_status, 'fail');
+    assert.equal(status.json.is_partial_payment, false);
+    assert.equal((await ak('/v1/payout/status', { order_id: 'PO-1' })).json.payment_status, 'paid');
   });
 
   it('timeout-after-commit on payout records exactly one payout', async () => {
@@ -276,9 +347,9 @@ describe('alikassa simulator', () => {
     assert.deepEqual(retry.json.errors.order_id, ['The order id has already been taken.']);
     const stats = (await control('GET', '/alikassa/stats')).json;
     assert.equal(stats.payouts.byOrder['T-1'].creates, 2);
-    assert.ok(['wait', 'success'].includes(stats.payouts.byOrder['T-1'].status));
+    assert.ok(['wait', 'paid'].includes(stats.payouts.byOrder['T-1'].status));
     assert.equal(Object.keys(stats.payouts.byOrder).length, 1);
     await waitFor(() => got.length === 1);
-    assert.equal(JSON.parse(got[0]!.raw.toString('utf8')).order_id, 'T-1');
+    assert.equal(notified(got[0]!).orderId, 'T-1');
   });
 });

@@ -95,8 +95,8 @@ describe('AliKassa payout saga', () => {
   const needsReviewAttribute = async (h: WorkflowHandle) =>
     (await h.describe()).typedSearchAttributes.get(SA_NEEDS_REVIEW);
 
-  it('a status word the engine does not know parks it; a recheck that reads success pays it out', async () => {
-    const h = await start({ words: ['wait', 'refund_pending', 'success'] });
+  it('a status word the engine does not know parks it; a recheck that reads paid pays it out', async () => {
+    const h = await start({ words: ['wait', 'refund_pending', 'paid'] });
     await until(h, 'NEEDS_REVIEW');
     const parked = await view(h);
     assert.match(parked.review!.reason, /unknown status refund_pending/);
@@ -110,7 +110,7 @@ describe('AliKassa payout saga', () => {
   });
 
   it('a status call out of retries parks it with the activity named, offering recheck', async () => {
-    const h = await start({ words: ['FAIL', 'success'] });
+    const h = await start({ words: ['FAIL', 'paid'] });
     await until(h, 'NEEDS_REVIEW');
     const parked = await view(h);
     assert.equal(parked.review!.activity, 'alikassaPayoutStatus');
@@ -123,7 +123,7 @@ describe('AliKassa payout saga', () => {
   });
 
   it('an unclear create is confirmed by status and never created again', async () => {
-    const h = await start({ create: { outcome: 'unclear', detail: 'timeout' }, words: ['success'] });
+    const h = await start({ create: { outcome: 'unclear', detail: 'timeout' }, words: ['paid'] });
     const final = (await h.result()) as PayoutView;
     assert.equal(final.status, 'PAID_OUT');
     assert.ok(final.timeline.some((e) => e.status === 'CONFIRMING'));
@@ -133,7 +133,7 @@ describe('AliKassa payout saga', () => {
 
   it('two concurrent resolves while the recheck is slow: one applies, the other is refused clearly', async () => {
     // Parked by an unknown word at the first poll; the recheck (2nd call) takes 3 s and reads success.
-    const h = await start({ words: ['in_review', 'success'], slowFrom: 2, delayMs: 3_000 });
+    const h = await start({ words: ['in_review', 'paid'], slowFrom: 2, delayMs: 3_000 });
     await until(h, 'NEEDS_REVIEW');
     const outcomes = await Promise.allSettled([resolve(h, 'recheck', 'ana'), resolve(h, 'recheck', 'budi')]);
     const applied = outcomes.filter((o) => o.status === 'fulfilled');

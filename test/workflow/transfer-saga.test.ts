@@ -300,7 +300,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
   it('AliKassa: asked once more at expiry, so a payment whose notification was lost is PAID, not EXPIRED', async () => {
     const orderId = `AK-LATE-${randomUUID().slice(0, 8)}`;
     aliKassaCreated(orderId);
-    aliKassaWords.set(orderId, { words: ['success'] });
+    aliKassaWords.set(orderId, { words: ['paid'] });
     // 3 s: shorter than the first poll (5 s), so only the look at expiry can see the payment.
     const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
       workflowId: transferWorkflowId(orderId),
