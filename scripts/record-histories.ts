@@ -158,7 +158,7 @@ const activities = {
     payoutStatusCalls.set(input.orderId, n);
     return n === 1
       ? { found: true, state: 'pending', status: 'wait', amount: 250000, id: '77' }
-      : { found: true, state: 'paid', status: 'success', amount: 250000, id: '77' };
+      : { found: true, state: 'paid', status: 'paid', amount: 250000, id: '77' };
   },
   async klinkEscrowRefundRequest(input: {
     idOrder: string;
