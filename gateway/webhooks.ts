@@ -35,6 +35,7 @@ import {
   type PayoutNotification,
 } from '../workflows/payout-definitions';
 import type { PaysagaClient } from '../client/paysaga-client';
+import type { ProviderState } from '../workflows/saga-definitions';
 import {
   KLINK_SIGNATURE_HEADER,
   KLinkGopayNotification,
@@ -100,7 +101,9 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
           .send({ error: err.statusCode === 413 ? 'body too large' : 'bad request' });
       });
 
-      const klinkRoute = <S extends z.ZodType<{ orderId: string; status: string; success: boolean }>>(
+      const klinkRoute = <
+        S extends z.ZodType<{ orderId: string; status: string; success: boolean; state: ProviderState }>,
+      >(
         path: string,
         schema: S,
         toWebhook: (body: z.output<S>, receivedAt: string) => TransferWebhook,
@@ -140,6 +143,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         reference: b.rqUuid,
         status: b.status,
         success: b.success,
+        state: b.state,
         amount: b.totBayar,
         receivedAt,
       }));
@@ -149,6 +153,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         reference: b.idTrans,
         status: b.status,
         success: b.success,
+        state: b.state,
         receivedAt,
       }));
       // AliKassa notifications: GET with query parameters, `sign` over PHP json_encode of the
@@ -182,6 +187,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
             reference,
             status: n.status,
             success: n.state === 'paid',
+            state: n.state,
             amount: n.paymentAmount ?? n.amount,
             receivedAt,
           });

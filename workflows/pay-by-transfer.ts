@@ -140,7 +140,17 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
       // Patched: AliKassa's status call decides whatever its notification says (cancel and fail
       // end the payment at once, a partial payment parks); before, only a paid word asked it.
       const statusDecides = w.provider === 'alikassa' && patched(ALIKASSA_STATUS_DECIDES_PATCH);
-      if (!w.success && !statusDecides) {
+      // The webhook's own word, read in providers/ (signals sent before `state` carry `success`).
+      const webhookState = w.state ?? (w.success ? 'paid' : 'failed');
+      if (
+        webhookState === 'unknown' &&
+        !statusDecides &&
+        parkOnUnknown(
+          `webhook ${w.reference} says ${w.status}, a word the engine does not know: check the payment at ${w.provider}`,
+        )
+      )
+        return true;
+      if (webhookState !== 'paid' && !statusDecides) {
         saga.note(`webhook ${w.reference} says ${w.status}: not a payment`);
         continue;
       }

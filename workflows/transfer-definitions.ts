@@ -5,7 +5,7 @@
 import { defineSignal } from '@temporalio/workflow';
 import type { AliKassaActivities } from '../activities/alikassa';
 import type { TransferActivities } from '../activities/transfer';
-import type { PaymentView } from './saga-definitions';
+import type { PaymentView, ProviderState } from './saga-definitions';
 import type { ActivityTable } from './saga-kernel';
 import { SAFE_TO_REPEAT_RETRY } from './retry-policies';
 
@@ -77,7 +77,13 @@ export interface TransferWebhook {
   /** The provider's id for this notification: repeats carry the same one. */
   reference: string;
   status: string;
+  /** Kept for signals sent before `state`: true when the word was the provider's paid word. */
   success: boolean;
+  /**
+   * What the provider's word means, read in providers/ (undefined in signals sent before it
+   * existed). `unknown` parks the payment: a word nobody knows may mean paid.
+   */
+  state?: ProviderState;
   /** Integer rupiah the provider says arrived, when it says. */
   amount?: number;
   receivedAt: string;

@@ -212,6 +212,30 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     assert.match((await view(t.workflowId)).review!.reason, /paid 150000 .* expected exactly 151234/);
   });
 
+  it('a K-Link webhook word the engine does not know parks the payment; a failed word is not a payment; never EXPIRED', async () => {
+    const t = await start({ expirySeconds: 10 });
+    const failed = settlement(t.orderId, { status: 'failed', rq_uuid: `rq-failed-${t.orderId}` });
+    assert.equal((await post('/klink/settlement', failed, { 'x-servicepayment': sign(failed) })).status, 200);
+    const unknown = settlement(t.orderId, { status: 'settled' });
+    assert.equal(
+      (await post('/klink/settlement', unknown, { 'x-servicepayment': sign(unknown) })).status,
+      200,
+    );
+    await until(t.workflowId, 'NEEDS_REVIEW');
+    const parked = await view(t.workflowId);
+    assert.match(parked.review!.reason, /says settled, a word the engine does not know/);
+    assert.ok(parked.timeline.some((e) => /says failed: not a payment/.test(e.note)));
+    // Past its expiry it is still waiting for a person, never EXPIRED.
+    await new Promise((r) => setTimeout(r, 6_000));
+    assert.equal((await view(t.workflowId)).status, 'NEEDS_REVIEW');
+    await paysaga.review(t.workflowId, {
+      action: 'mark-paid',
+      operator: 'ana',
+      note: 'K-Link shows it settled',
+    });
+    assert.equal((await paysaga.result<TransferView>(t.workflowId)).status, 'PAID');
+  });
+
   it('unpaid at expiry: EXPIRED; the late payment is kept for an operator with its amount', async () => {
     const t = await start({ expirySeconds: 10 });
     const final = await paysaga.result<TransferView>(t.workflowId);
