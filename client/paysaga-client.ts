@@ -333,7 +333,6 @@ export class PaysagaClient {
     return { workflowId };
   }
 
-  /** Postpaid: the caller accepts or declines the bill the inquiry showed. */
   // ---- K-Wallet ------------------------------------------------------------------------------
 
   /**
@@ -441,6 +440,7 @@ export class PaysagaClient {
     }
   }
 
+  /** Postpaid: the caller accepts or declines the bill the inquiry showed. */
   async confirmBill(workflowId: string, raw: unknown): Promise<PpobPurchaseView> {
     return this.update(workflowId, confirmBillUpdate, parseInput(ConfirmBillInput, raw));
   }
