@@ -26,6 +26,30 @@ export const codecEnv = {
   NODE_ENV: z.string().optional(),
 };
 
+/**
+ * The worker's OTP guessing budget (workflows/otp-budget-definitions.ts): OTPs Prakerja may check
+ * and refuse per payment token and per invoice within the window, across payments.
+ */
+export const otpBudgetEnv = {
+  PRAKERJA_OTP_BUDGET_PER_TOKEN: z.coerce.number().int().min(1).max(100).default(5),
+  PRAKERJA_OTP_BUDGET_PER_INVOICE: z.coerce.number().int().min(1).max(100).default(5),
+  PRAKERJA_OTP_BUDGET_WINDOW_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+  /** Base64 of 32 bytes: names a token's budget (HMAC). Unset: derived from the codec key. */
+  PAYSAGA_OTP_BUDGET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected base64 of 32 bytes')
+    .optional(),
+};
+
+/** Requests per minute one client (IP address) may make to /v1; webhooks are not limited. */
+export const rateLimitEnv = {
+  GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+};
+
 const port = z.coerce.number().int().min(0).max(65535);
 export { port as portSchema };
 
@@ -34,6 +58,7 @@ const SECRET_VARIABLES = [
   'TEMPORAL_API_KEY',
   'PAYSAGA_CODEC_KEY',
   'PAYSAGA_CODEC_PREVIOUS_KEYS',
+  'PAYSAGA_OTP_BUDGET_KEY',
   'PRAKERJA_SIGN_KEY',
   'SANDBOX_PRAKERJA_SIGN_KEY',
   'PAYSAGA_CODEC_AUTH_TOKEN',

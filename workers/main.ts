@@ -6,7 +6,14 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { codecEnv, ConfigError, exitOnConfigError, parseEnv, temporalEnv } from '../common/config';
+import {
+  codecEnv,
+  ConfigError,
+  exitOnConfigError,
+  otpBudgetEnv,
+  parseEnv,
+  temporalEnv,
+} from '../common/config';
 import {
   configuredProviders,
   PROVIDER_KEYS,
@@ -22,6 +29,7 @@ import { AliKassaKeyError, loadAliKassaKey } from '../providers/alikassa/signatu
 import { aliKassaSharedEnv } from '../providers/alikassa/settings';
 import { createLogger } from '../common/logger';
 import { fileFulfilment, httpFulfilment } from '../activities/fulfilment';
+import { otpBudgetKey } from '../activities/otp-budget';
 import { createPrakerjaClient } from '../providers/prakerja/client';
 import { loadCodecKeys } from './codec-keys';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -31,6 +39,7 @@ const workerEnv = {
   ...temporalEnv,
   ...codecEnv,
   ...workerProviderEnv,
+  ...otpBudgetEnv,
   PRAKERJA_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   FULFILMENT_URL: z.url().optional(),
   KLINK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
@@ -100,6 +109,12 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     codecKeys,
     maxCachedWorkflows: env.PAYSAGA_MAX_CACHED_WORKFLOWS,
+    otpBudget: {
+      perToken: env.PRAKERJA_OTP_BUDGET_PER_TOKEN,
+      perInvoice: env.PRAKERJA_OTP_BUDGET_PER_INVOICE,
+      windowSeconds: Math.max(1, Math.round(env.PRAKERJA_OTP_BUDGET_WINDOW_HOURS * 3600)),
+      key: otpBudgetKey(codecKeys, env.PAYSAGA_OTP_BUDGET_KEY),
+    },
     // A provider without settings gets no client: its activities fail as "not configured".
     prakerja: configured.has('prakerja')
       ? createPrakerjaClient({

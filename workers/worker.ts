@@ -7,6 +7,9 @@
  * the size trades memory for replay work.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { createOtpBudgetActivities, otpBudgetKey, type OtpBudgetSettings } from '../activities/otp-budget';
+import { OTP_BUDGET_DEFAULTS } from '../workflows/otp-budget-definitions';
 import { createFulfilmentActivities, type FulfilFn } from '../activities/fulfilment';
 import { createKLinkActivities, unconfiguredKLinkActivities } from '../activities/klink';
 import { createPpobActivities, unconfiguredPpobActivities } from '../activities/ppob';
@@ -40,6 +43,8 @@ export interface PaysagaWorkerDeps {
   /** The embedding service's fulfilment; see activities/fulfilment.ts for the defaults. */
   fulfil: FulfilFn;
   maxCachedWorkflows?: number;
+  /** The Prakerja OTP guessing budget; default: OTP_BUDGET_DEFAULTS, key derived from the codec key. */
+  otpBudget?: OtpBudgetSettings;
   /** For tests: extra Worker options (e.g. a shorter shutdown grace time). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -67,6 +72,16 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
       ...createAliKassaActivities(deps.alikassa?.client, {
         payoutNotificationUrl: notificationUrl(deps.alikassa?.notificationBaseUrl, 'payout'),
       }),
+      // The budget workflows run on this worker's own task queue, reached over its connection.
+      ...createOtpBudgetActivities(
+        new Client({
+          connection: deps.connection,
+          namespace: deps.namespace,
+          dataConverter: paysagaDataConverter(deps.codecKeys),
+        }),
+        deps.taskQueue,
+        deps.otpBudget ?? defaultOtpBudget(deps.codecKeys),
+      ),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
@@ -77,4 +92,13 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
 /** Where AliKassa must send its notifications: the gateway's public address. */
 function notificationUrl(base: string | undefined, kind: 'payment' | 'payout'): string | undefined {
   return base ? `${base.replace(/\/+$/, '')}/webhooks/alikassa/${kind}` : undefined;
+}
+
+function defaultOtpBudget(codecKeys: CodecKeys): OtpBudgetSettings {
+  return {
+    perToken: OTP_BUDGET_DEFAULTS.perToken,
+    perInvoice: OTP_BUDGET_DEFAULTS.perInvoice,
+    windowSeconds: OTP_BUDGET_DEFAULTS.windowHours * 3600,
+    key: otpBudgetKey(codecKeys),
+  };
 }

@@ -7,3 +7,5 @@ export { payByTransferWorkflow } from './pay-by-transfer';
 export { alikassaPayoutWorkflow } from './alikassa-payout';
 export { kwalletTransferWorkflow } from './kwallet-transfer';
 export { kwalletOperationWorkflow } from './kwallet-operation';
+// Not a saga: the OTP guessing budget the Prakerja saga asks before each authorize.
+export { otpBudgetWorkflow } from './otp-budget';

@@ -5,6 +5,7 @@
  */
 import { defineSignal, defineUpdate, type ActivityOptions } from '@temporalio/workflow';
 import type { FulfilmentActivities } from '../activities/fulfilment';
+import type { OtpBudgetActivities } from '../activities/otp-budget';
 import type { PrakerjaActivities } from '../activities/prakerja';
 import type { ActivityTable } from './saga-kernel';
 import type { PaymentView, ResolveReviewInput as KernelResolveReviewInput } from './saga-definitions';
@@ -49,7 +50,10 @@ export interface PrakerjaPaymentInput {
   orderId: string;
   /** How long the user has to enter a right OTP. Default 300. */
   otpTimeoutSeconds?: number;
-  /** Wrong OTPs allowed before the payment fails. Default 3. */
+  /**
+   * Wrong OTPs allowed before the payment fails. Default 3. The OTP budget (per payment token
+   * and per invoice, across payments; see otp-budget-definitions.ts) may refuse sooner.
+   */
   maxOtpAttempts?: number;
   fulfilment?: {
     /** Per attempt. Default 30. */
@@ -78,8 +82,18 @@ export interface SubmitOtpInput {
 export interface SubmitOtpResult {
   accepted: boolean;
   status: PrakerjaStatus;
-  /** Why it was not accepted: a wrong OTP can be retried while attemptsLeft > 0. */
-  reason?: 'wrong-otp' | 'provider-unavailable' | 'token-rejected' | 'ambiguous' | 'refused';
+  /**
+   * Why it was not accepted: a wrong OTP can be retried while attemptsLeft > 0, and so can an
+   * OTP refused because the budget could not be asked (nothing was sent to Prakerja). A spent
+   * budget is not a reason here: the Update itself is refused (OTP_BUDGET_EXHAUSTED).
+   */
+  reason?:
+    | 'wrong-otp'
+    | 'provider-unavailable'
+    | 'token-rejected'
+    | 'ambiguous'
+    | 'refused'
+    | 'otp-budget-unavailable';
   attemptsLeft: number;
   transactionCode?: string;
 }
@@ -99,8 +113,18 @@ export type ResolveReviewInput = KernelResolveReviewInput<ReviewAction>;
  * Authorize: a transport failure that certainly never reached Prakerja is retried a few times;
  * everything else comes back as a value (see activities/prakerja.ts). Void is idempotent, so it
  * is retried patiently. Fulfilment's attempts and timeout are the caller's (input.fulfilment).
+ * The OTP budget is asked while the caller waits on the submitOtp Update: a few quick tries, then
+ * the OTP is refused (reserve) or the unit stays counted (release); neither parks the payment.
  */
 export const PRAKERJA_ACTIVITIES = {
+  otpBudgetReserve: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '500 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 3 },
+  },
+  otpBudgetRelease: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '500 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 3 },
+  },
   prakerjaAuthorize: {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
@@ -110,7 +134,7 @@ export const PRAKERJA_ACTIVITIES = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
   },
-} as const satisfies ActivityTable<PrakerjaActivities & FulfilmentActivities>;
+} as const satisfies ActivityTable<PrakerjaActivities & FulfilmentActivities & OtpBudgetActivities>;
 
 /** The fulfilment options a payment's input chooses. */
 export function fulfilmentOptions(input: PrakerjaPaymentInput): ActivityOptions {

@@ -7,7 +7,10 @@
  *   payment in NEEDS_REVIEW (Prakerja documents no status call to confirm it);
  * - a void refusal other than "already voided" parks in NEEDS_REVIEW: the purchase stands and
  *   only a person can settle it;
- * - every state change is written to the search attributes before the saga waits again.
+ * - every state change is written to the search attributes before the saga waits again;
+ * - no OTP reaches Prakerja without a unit of the OTP budget (per payment token and per invoice,
+ *   across payments): a spent budget refuses the submitOtp Update and fails the payment, and a
+ *   budget that cannot be asked refuses the OTP (fail closed, nothing sent).
  *
  * Deterministic code only: no I/O, clocks or randomness except through Temporal's APIs.
  */
@@ -20,7 +23,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FulfilmentActivities } from '../activities/fulfilment';
+import type { OtpBudgetActivities } from '../activities/otp-budget';
 import type { AuthorizeOutcome, PrakerjaActivities, VoidOutcome } from '../activities/prakerja';
+import { OTP_BUDGET_EXHAUSTED } from './otp-budget-definitions';
 import {
   cancelSignal,
   fulfilmentOptions,
@@ -45,6 +50,12 @@ const NEVER_DELIVERED_TYPES = ['ProviderTransportError', 'ProviderRejection'];
  * never-delivered ones do and the rest park. Payments whose history took the old reading keep it.
  */
 const UNPLANNED_AUTHORIZE_PARKS = 'prakerja-authorize-unplanned-parks';
+/**
+ * The OTP budget across payments: a unit is reserved before each authorize and given back when
+ * the OTP was right or never reached Prakerja. Payments whose history took an OTP without it
+ * replay without it.
+ */
+const OTP_BUDGET = 'prakerja-otp-budget';
 
 function neverDelivered(err: ActivityFailure): boolean {
   return err.cause instanceof ApplicationFailure && NEVER_DELIVERED_TYPES.includes(err.cause.type ?? '');
@@ -53,10 +64,11 @@ function neverDelivered(err: ActivityFailure): boolean {
 export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Promise<PrakerjaPaymentView> {
   const maxOtpAttempts = input.maxOtpAttempts ?? 3;
   const otpTimeoutMs = (input.otpTimeoutSeconds ?? 300) * 1000;
-  const { prakerjaAuthorize, prakerjaVoid, fulfilPurchase } = sagaActivities<
-    PrakerjaActivities & FulfilmentActivities,
-    keyof typeof PRAKERJA_ACTIVITIES
-  >(PRAKERJA_ACTIVITIES, { fulfilPurchase: fulfilmentOptions(input) });
+  const { prakerjaAuthorize, prakerjaVoid, fulfilPurchase, otpBudgetReserve, otpBudgetRelease } =
+    sagaActivities<
+      PrakerjaActivities & FulfilmentActivities & OtpBudgetActivities,
+      keyof typeof PRAKERJA_ACTIVITIES
+    >(PRAKERJA_ACTIVITIES, { fulfilPurchase: fulfilmentOptions(input) });
 
   const view: PrakerjaPaymentView = {
     workflowId: workflowInfo().workflowId,
@@ -71,6 +83,8 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   };
   let authorizing = false;
   let cancelReason: string | undefined;
+  /** OTP submissions that reached the handler: names each budget unit (a retried reserve is one). */
+  let otpSubmissions = 0;
 
   const saga = startSaga<PrakerjaStatus, ReviewAction, PrakerjaPaymentView>({
     view,
@@ -96,13 +110,24 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
     submitOtpUpdate,
     async ({ otp }): Promise<SubmitOtpResult> => {
       authorizing = true;
-      setStatus('AUTHORIZING', `authorizing (OTP attempt ${maxOtpAttempts - view.otpAttemptsLeft + 1})`);
       let result: SubmitOtpResult | undefined;
       try {
+        const budgeted = patched(OTP_BUDGET);
+        const budget = budgeted ? budgetInput() : undefined;
+        if (budget) {
+          const refusal = await reserveBudget(budget);
+          if (refusal) return refusal;
+        }
+        setStatus('AUTHORIZING', `authorizing (OTP attempt ${maxOtpAttempts - view.otpAttemptsLeft + 1})`);
+        let outcome: AuthorizeOutcome['outcome'] | 'unavailable' | undefined;
         // An authorize whose failure nobody planned for may have charged: it parks.
         await saga.guard(async () => {
-          result = applyAuthorizeOutcome(await authorizeOnce(otp));
+          const answer = await authorizeOnce(otp);
+          outcome = answer.outcome;
+          result = applyAuthorizeOutcome(answer);
         });
+        // A right OTP, or one that never reached Prakerja, was no guess: its unit goes back.
+        if (budget && (outcome === 'authorized' || outcome === 'unavailable')) await releaseBudget(budget);
       } finally {
         authorizing = false;
       }
@@ -125,6 +150,53 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
       },
     },
   );
+
+  function budgetInput() {
+    const { workflowId, runId } = workflowInfo();
+    otpSubmissions += 1;
+    return {
+      paymentToken: input.paymentToken,
+      invoiceCode: input.invoiceCode,
+      reservationId: `${workflowId}/${runId}/otp-${otpSubmissions}`,
+    };
+  }
+
+  /**
+   * One unit of the token's and the invoice's budget, before anything is sent to Prakerja.
+   * Answers a refusal for the caller, or throws the Update's refusal when the budget is spent.
+   */
+  async function reserveBudget(budget: ReturnType<typeof budgetInput>): Promise<SubmitOtpResult | undefined> {
+    let answer;
+    try {
+      answer = await otpBudgetReserve(budget);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // Fail closed: no OTP goes out unbudgeted. Nothing happened at Prakerja, so no person is
+      // needed; the caller may send the OTP again.
+      setStatus(
+        'AWAITING_OTP',
+        `OTP budget unreachable, nothing sent to Prakerja; try again (${failureMessage(err)})`,
+      );
+      return reply(false, 'otp-budget-unavailable');
+    }
+    if (answer.outcome === 'reserved') return undefined;
+    const hours = Math.round(answer.windowSeconds / 360) / 10;
+    const message =
+      `${OTP_BUDGET_EXHAUSTED}: this ${answer.kind === 'token' ? 'payment token' : 'invoice'} has used its ` +
+      `${answer.limit} OTP attempts for ${hours} h; nothing was sent to Prakerja; next attempt from ${answer.retryAfter}`;
+    setStatus('FAILED', `${message} (budget ${answer.budgetId})`);
+    throw ApplicationFailure.nonRetryable(message, 'OtpBudgetExhausted');
+  }
+
+  /** A unit that cannot be given back stays counted until its window ends: the safe side. */
+  async function releaseBudget(budget: ReturnType<typeof budgetInput>): Promise<void> {
+    try {
+      await otpBudgetRelease(budget);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      saga.note(`OTP budget unit not given back, it stays counted: ${failureMessage(err)}`);
+    }
+  }
 
   async function authorizeOnce(
     otp: string,

@@ -36,6 +36,8 @@ const rejected = (type: string) => async () => {
 
 /** Every activity answering as on a good day, so the saga reaches the one that fails. */
 const HAPPY: Record<string, Fn> = {
+  otpBudgetReserve: async () => ({ outcome: 'reserved' }),
+  otpBudgetRelease: async () => undefined,
   prakerjaAuthorize: async () => ({
     outcome: 'authorized',
     transactionCode: 'TRX-1',
@@ -111,7 +113,7 @@ interface Row {
   planned?: { status: string; why: string };
 }
 
-const prakerja = (id: string) => ({
+const prakerja = (id: string, extra: object = {}) => ({
   workflowType: SAGAS.prakerja.workflowType,
   input: {
     invoiceCode: id,
@@ -120,6 +122,7 @@ const prakerja = (id: string) => ({
     amount: 20_000,
     orderId: id,
     fulfilment: { maxAttempts: 1 },
+    ...extra,
   },
 });
 const submitOtp = async (h: WorkflowHandle) => {
@@ -184,6 +187,23 @@ const kwalletTransfer = (id: string) => ({
 
 const ROWS: Record<SagaName, Record<string, Row>> = {
   prakerja: {
+    otpBudgetReserve: {
+      // A short OTP deadline: the refused OTP leaves the payment waiting for another one.
+      start: (id) => prakerja(id, { otpTimeoutSeconds: 3 }),
+      drive: submitOtp,
+      planned: {
+        status: 'EXPIRED',
+        why: 'a budget that cannot be asked refuses the OTP and nothing is sent to Prakerja (authorize never ran, or it would complete); the payment waits for another OTP until its deadline',
+      },
+    },
+    otpBudgetRelease: {
+      start: prakerja,
+      drive: submitOtp,
+      planned: {
+        status: 'COMPLETED',
+        why: 'a budget unit that cannot be given back stays counted (the safe side); the authorized payment goes on',
+      },
+    },
     prakerjaAuthorize: { start: prakerja, drive: submitOtp },
     fulfilPurchase: {
       start: prakerja,

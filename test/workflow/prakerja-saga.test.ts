@@ -13,6 +13,7 @@ import { PaysagaClient } from '../../client/paysaga-client';
 import { PaysagaInputError } from '../../client/inputs';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../../activities/prakerja';
 import type { FulfilmentRequest } from '../../activities/fulfilment';
+import type { OtpBudgetOutcome } from '../../workflows/otp-budget-definitions';
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyText } from '../helpers/history-text';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE, testCodecKeys } from '../helpers/test-env';
@@ -62,6 +63,12 @@ const activities = {
     calls.fulfil.push(req.invoiceCode);
     return scripts.get(req.invoiceCode)?.fulfil?.() ?? { reference: `ref-${req.invoiceCode}` };
   },
+  // Every payment here shares one token: the budget always grants (test/workflow/otp-budget.test.ts
+  // drives the real one).
+  async otpBudgetReserve(): Promise<OtpBudgetOutcome> {
+    return { outcome: 'reserved' };
+  },
+  async otpBudgetRelease(): Promise<void> {},
 };
 
 function newPayment(overrides: Record<string, unknown> = {}) {
