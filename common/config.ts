@@ -46,8 +46,9 @@ export const otpBudgetEnv = {
 };
 
 /** Requests per minute one client (IP address) may make to /v1; webhooks are not limited. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
 export const rateLimitEnv = {
-  GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
 };
 
 const port = z.coerce.number().int().min(0).max(65535);

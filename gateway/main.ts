@@ -8,6 +8,7 @@ import {
   exitOnConfigError,
   parseEnv,
   portSchema,
+  rateLimitEnv,
   temporalEnv,
 } from '../common/config';
 import {
@@ -31,6 +32,7 @@ const gatewayEnv = {
   PAYSAGA_UI_ORIGIN: z.string().default('http://localhost:8233'),
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
+  ...rateLimitEnv,
   ...gatewayProviderEnv,
   ...aliKassaSharedEnv,
 };
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     uiOrigin: env.PAYSAGA_UI_ORIGIN,
     codecAuthToken: env.PAYSAGA_CODEC_AUTH_TOKEN,
     apiToken: env.GATEWAY_API_TOKEN,
+    rateLimitPerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
     aliKassaPublicKey: aliKassaKey,

@@ -13,17 +13,23 @@ import {
   ProviderUnavailableError,
 } from '../client/inputs';
 import type { PaysagaClient } from '../client/paysaga-client';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../common/config';
+import { limitRequestsPerClient } from './rate-limit';
 
 export interface PaymentRouteOptions {
   client: PaysagaClient;
   /** When set, every /v1 request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** Requests per minute per client IP on /v1 (GATEWAY_RATE_LIMIT_PER_MINUTE); see rate-limit.ts. */
+  rateLimitPerMinute?: number;
 }
 
 export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentRouteOptions): Promise<void> {
   const { client } = opts;
   await app.register(
     async (scope) => {
+      // First: a client over its limit is refused before anything else, the token check included.
+      await limitRequestsPerClient(scope, opts.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
       scope.addHook('onRequest', async (req, reply) => {
         if (!opts.apiToken) return;
         const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');

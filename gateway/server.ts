@@ -19,6 +19,8 @@ export interface GatewayOptions {
   uiOrigin: string;
   codecAuthToken?: string;
   apiToken?: string;
+  /** Requests per minute per client IP on /v1; default DEFAULT_RATE_LIMIT_PER_MINUTE. */
+  rateLimitPerMinute?: number;
   logger: Logger;
   /** The secret in the PPOB callback URL; without it the callback route is not served. */
   ppobCallbackSecret?: string;
@@ -43,7 +45,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     uiOrigin: opts.uiOrigin,
     authToken: opts.codecAuthToken,
   });
-  await registerPaymentRoutes(app, { client: opts.client, apiToken: opts.apiToken });
+  await registerPaymentRoutes(app, {
+    client: opts.client,
+    apiToken: opts.apiToken,
+    rateLimitPerMinute: opts.rateLimitPerMinute,
+  });
   const webhookCounters = await registerWebhooks(app, {
     client: opts.client,
     klinkWebhookKey: opts.klinkWebhookKey,
