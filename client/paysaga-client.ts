@@ -13,7 +13,10 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WithStartWorkflowOperation,
+  isGrpcDeadlineError,
+  isGrpcServiceError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -172,11 +175,42 @@ export class PaysagaClient {
   }
 
   /**
-   * Runs Temporal calls with a deadline. The client retries an unreachable server on its own;
-   * a webhook handler must not wait that long: it answers 503 and the provider retries later.
+   * Runs Temporal calls with a deadline: every call inside `fn` carries it, and the answer comes
+   * back by then or a TemporalDeadlineError does. The timer is ours too, not only gRPC's: the
+   * connection retries an unreachable server with back-off sleeps that outlast the gRPC deadline.
+   * `signal` gives up sooner: the call rejects with its reason. A call given up on is
+   * cancelled; what it asked for may still have been recorded.
    */
-  async withinDeadline<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
-    return (this.temporal.connection as Connection).withDeadline(Date.now() + ms, fn);
+  async withinDeadline<T>(fn: () => Promise<T>, ms = 5000, signal?: AbortSignal): Promise<T> {
+    const connection = this.temporal.connection as Connection;
+    const stop = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let stopOn: (() => void) | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TemporalDeadlineError(ms)), Math.max(0, ms));
+      stopOn = () => reject(signal?.reason);
+      if (signal?.aborted) stopOn();
+      else signal?.addEventListener('abort', stopOn, { once: true });
+    });
+    const call = connection.withDeadline(Date.now() + ms, () => connection.withAbortSignal(stop.signal, fn));
+    call.catch(() => undefined); // settles after the timer when given up on: nobody waits then
+    try {
+      return await Promise.race([call, late]);
+    } catch (err) {
+      throw isDeadlineExceeded(err) ? new TemporalDeadlineError(ms, err) : err;
+    } finally {
+      clearTimeout(timer);
+      if (stopOn) signal?.removeEventListener('abort', stopOn);
+      stop.abort();
+    }
+  }
+
+  /** Whether the Temporal frontend answers a trivial call within `ms` (workers play no part). */
+  async temporalAnswers(ms: number): Promise<boolean> {
+    return this.withinDeadline(() => this.temporal.workflowService.getSystemInfo({}), ms).then(
+      () => true,
+      () => false,
+    );
   }
 
   async close(): Promise<void> {
@@ -543,6 +577,38 @@ export class PaysagaClient {
     }
     return out;
   }
+}
+
+/** Temporal did not answer within a caller's deadline (see PaysagaClient.withinDeadline). */
+export class TemporalDeadlineError extends Error {
+  override readonly name = 'TemporalDeadlineError';
+  constructor(
+    readonly ms: number,
+    cause?: unknown,
+  ) {
+    super(`Temporal did not answer within ${ms} ms`, { cause });
+  }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  return (
+    err instanceof TemporalDeadlineError ||
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    isGrpcDeadlineError(err)
+  );
+}
+
+/** gRPC status codes (grpc.status, not a direct dependency of ours) that mean "not now". */
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_UNAVAILABLE = 14;
+
+/** The server is down, unreachable or shedding load: not a refusal of what was asked. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_RESOURCE_EXHAUSTED))
+      return true;
+  }
+  return false;
 }
 
 /** An update-with-start to a payment that has closed (and may not start again). */

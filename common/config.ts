@@ -51,6 +51,19 @@ export const rateLimitEnv = {
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
 };
 
+/**
+ * How long the gateway waits for Temporal (gateway/temporal-deadlines.ts says which route waits
+ * how long and what it answers then): calls and queries, calls that wait for a provider through
+ * the worker, and provider webhooks (under every provider's own timeout).
+ */
+export const DEFAULT_GATEWAY_DEADLINES = { callMs: 5_000, waitMs: 40_000, webhookMs: 3_000 };
+const deadlineMs = z.coerce.number().int().min(200).max(600_000);
+export const gatewayDeadlineEnv = {
+  GATEWAY_TEMPORAL_TIMEOUT_MS: deadlineMs.default(DEFAULT_GATEWAY_DEADLINES.callMs),
+  GATEWAY_TEMPORAL_WAIT_TIMEOUT_MS: deadlineMs.default(DEFAULT_GATEWAY_DEADLINES.waitMs),
+  GATEWAY_WEBHOOK_TIMEOUT_MS: deadlineMs.default(DEFAULT_GATEWAY_DEADLINES.webhookMs),
+};
+
 const port = z.coerce.number().int().min(0).max(65535);
 export { port as portSchema };
 

@@ -15,6 +15,15 @@ import {
 import type { PaysagaClient } from '../client/paysaga-client';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../common/config';
 import { limitRequestsPerClient } from './rate-limit';
+import {
+  deadlineKindOf,
+  DEFAULT_GATEWAY_DEADLINES,
+  NoAnswerInTimeError,
+  RETRY_AFTER_SECONDS,
+  TemporalUnavailableError,
+  withinRouteDeadline,
+  type GatewayDeadlines,
+} from './temporal-deadlines';
 
 export interface PaymentRouteOptions {
   client: PaysagaClient;
@@ -22,10 +31,13 @@ export interface PaymentRouteOptions {
   apiToken?: string;
   /** Requests per minute per client IP on /v1 (GATEWAY_RATE_LIMIT_PER_MINUTE); see rate-limit.ts. */
   rateLimitPerMinute?: number;
+  /** How long a route waits for Temporal (GATEWAY_TEMPORAL_*); see temporal-deadlines.ts. */
+  deadlines?: GatewayDeadlines;
 }
 
 export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentRouteOptions): Promise<void> {
   const { client } = opts;
+  const handle = routeHandler(client, opts.deadlines ?? DEFAULT_GATEWAY_DEADLINES);
   await app.register(
     async (scope) => {
       // First: a client over its limit is refused before anything else, the token check included.
@@ -126,15 +138,34 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
   );
 }
 
-async function handle(reply: FastifyReply, run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof PaysagaConflictError) return reply.code(409).send({ error: err.message });
-    if (err instanceof ProviderRefusedError) return reply.code(422).send({ error: err.message });
-    if (err instanceof ProviderUnavailableError) return reply.code(502).send({ error: err.message });
-    if (err instanceof PaysagaInputError) return reply.code(400).send({ error: err.message });
-    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'no such payment' });
-    throw err;
-  }
+/**
+ * The route wrapper: runs a route's Temporal calls within its deadline (temporal-deadlines.ts,
+ * by the route's method and path) and maps the engine's errors to HTTP, Temporal unavailable
+ * 503 with Retry-After and a worker that did not answer in time 504 among them.
+ */
+function routeHandler(client: PaysagaClient, deadlines: GatewayDeadlines) {
+  return async (reply: FastifyReply, run: () => Promise<unknown>): Promise<unknown> => {
+    try {
+      const kind = deadlineKindOf(reply.request.method, reply.request.routeOptions.url);
+      return await withinRouteDeadline(client, kind, deadlines, run);
+    } catch (err) {
+      if (err instanceof TemporalUnavailableError) {
+        reply.request.log.warn({ err: err.cause }, 'Temporal unavailable: answering 503');
+        return reply
+          .code(503)
+          .header('Retry-After', String(RETRY_AFTER_SECONDS))
+          .send({ error: err.message });
+      }
+      if (err instanceof NoAnswerInTimeError) {
+        reply.request.log.warn({ err: err.cause }, 'no answer from the worker in time: answering 504');
+        return reply.code(504).send({ error: err.message });
+      }
+      if (err instanceof PaysagaConflictError) return reply.code(409).send({ error: err.message });
+      if (err instanceof ProviderRefusedError) return reply.code(422).send({ error: err.message });
+      if (err instanceof ProviderUnavailableError) return reply.code(502).send({ error: err.message });
+      if (err instanceof PaysagaInputError) return reply.code(400).send({ error: err.message });
+      if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'no such payment' });
+      throw err;
+    }
+  };
 }
