@@ -30,6 +30,7 @@ import {
   type TransferView,
 } from '../workflows/transfer-definitions';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../activities/prakerja';
+import { createOtpBudgetActivities } from '../activities/otp-budget';
 import { PaysagaClient } from '../client/paysaga-client';
 import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../test/helpers/test-env';
 import { REPLAY_FIXTURE_KEYS } from '../test/replay/fixture-codec-key';
@@ -556,7 +557,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = await startTestEnv(REPLAY_FIXTURE_KEYS);
-  const worker = await createTestWorker(env, REPLAY_FIXTURE_KEYS, 'paysaga', activities);
+  // The real OTP budget (its workflows run on the same worker), generous so no scenario is refused.
+  const otpBudget = createOtpBudgetActivities(env.client, 'paysaga', {
+    perToken: 100,
+    perInvoice: 100,
+    windowSeconds: 3600,
+    key: Buffer.alloc(32, 7),
+  });
+  const worker = await createTestWorker(env, REPLAY_FIXTURE_KEYS, 'paysaga', { ...activities, ...otpBudget });
   const client = new PaysagaClient(env.client, 'paysaga');
   const scenarios = sagas[saga as keyof typeof sagas](client, env.client.workflow);
   await worker.runUntil(async () => {
