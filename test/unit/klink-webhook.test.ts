@@ -171,6 +171,7 @@ describe('klink webhook: bodies', () => {
     assert.deepEqual(n, {
       status: 'success',
       success: true,
+      state: 'paid',
       message: 'transaction success!',
       idTrans: '12345',
       rqDatetime: '2021-03-16 19:12:43',
