@@ -10,7 +10,9 @@
  * Answered 2xx only after Temporal has durably recorded the signal; if Temporal cannot be reached
  * the answer is 503, so the provider tries again and nothing is lost. A callback for a refid no
  * running purchase carries (unknown, or the purchase already ended) goes to an orphan-callback
- * workflow (workflows/unmatched-report.ts) in NEEDS_REVIEW: kept for an operator, never dropped.
+ * workflow (workflows/unmatched-report.ts) in NEEDS_REVIEW: kept for an operator, never dropped;
+ * except a callback that repeats what the ended purchase concluded (its final view, read by
+ * closed-payment.ts; the rule in already-counted.ts): that is a replay, answered 200 and counted.
  *
  * A postpaid purchase's inquiry has its own refid (providers/ppob/refid.ts, inquiryRefidOf), and
  * an aggregator may report on it too. Such a report is recognised by undoing that derivation and
@@ -18,12 +20,15 @@
  * inquiry's answer, and the report says nothing about the payment) and not filed as unmatched.
  */
 import type { FastifyInstance } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { timingSafeEqual } from 'node:crypto';
 import { parsePpobCallback } from '../providers/ppob/client';
 import { purchaseRefidOfInquiry } from '../providers/ppob/refid';
 import type { PaysagaClient } from '../client/paysaga-client';
-import { ppobCallbackSignal } from '../workflows/ppob-definitions';
+import { ppobCallbackSignal, type PpobPurchaseView } from '../workflows/ppob-definitions';
 import { deliverUnmatched } from './unmatched';
+import { ppobCallbackCounted } from './already-counted';
+import { lookUpPayment } from './closed-payment';
 
 export interface PpobCallbackOptions {
   client: PaysagaClient;
@@ -34,6 +39,8 @@ export interface PpobCallbackOptions {
 
 export interface CallbackCounters {
   delivered: number;
+  /** Callbacks repeating what an ended purchase concluded: answered 200, not filed. */
+  replays: number;
   orphaned: number;
   refusedSecret: number;
   refusedMalformed: number;
@@ -48,6 +55,7 @@ export async function registerPpobCallback(
 ): Promise<CallbackCounters> {
   const counters: CallbackCounters = {
     delivered: 0,
+    replays: 0,
     orphaned: 0,
     refusedSecret: 0,
     refusedMalformed: 0,
@@ -88,13 +96,37 @@ export async function registerPpobCallback(
           return { ok: true, workflowId: inquiryOf.workflowId, inquiry: true };
         }
         if (purchase?.running) {
-          await opts.client.withinDeadline(() =>
-            opts.client.temporal.workflow
-              .getHandle(purchase.workflowId)
-              .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt }),
+          const signalled = await opts.client
+            .withinDeadline(() =>
+              opts.client.temporal.workflow
+                .getHandle(purchase.workflowId)
+                .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt }),
+            )
+            .then(
+              () => true,
+              (err: unknown) => {
+                // Visibility lags: the purchase may have ended since it was listed. Looked at below.
+                if (err instanceof WorkflowNotFoundError) return false;
+                throw err;
+              },
+            );
+          if (signalled) {
+            counters.delivered += 1;
+            return { ok: true, workflowId: purchase.workflowId };
+          }
+        }
+        if (purchase) {
+          const look = await opts.client.withinDeadline(() =>
+            lookUpPayment<PpobPurchaseView>(opts.client, purchase.workflowId),
           );
-          counters.delivered += 1;
-          return { ok: true, workflowId: purchase.workflowId };
+          if (look.state === 'closed' && look.finalView && ppobCallbackCounted(look.finalView, cb)) {
+            counters.replays += 1;
+            req.log.info(
+              { refid, status: cb.status, purchase: purchase.workflowId },
+              'ppob callback replay: the ended purchase concluded the same',
+            );
+            return { ok: true, workflowId: purchase.workflowId, replay: true };
+          }
         }
         const workflowId = await opts.client.withinDeadline(() =>
           deliverUnmatched(opts.client, {

@@ -15,8 +15,10 @@
  *    Temporal cannot be reached the answer is 503 and the provider retries, so nothing is lost.
  * A webhook for an order with no running payment (never created, or already expired / ended) is
  * recorded in an unmatched-report workflow for an operator, never dropped. Replays are harmless:
- * the saga counts a provider reference once. Every refusal is counted (GET /metrics/webhooks) and
- * logged without the signature or the key.
+ * the saga counts a provider reference once, and a replay that reaches a payment after it closed
+ * is found in the payment's final view (closed-payment.ts, already-counted.ts): answered 2xx and
+ * counted as a replay, never filed. Every refusal is counted (GET /metrics/webhooks) and logged
+ * without the signature or the key.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -33,6 +35,7 @@ import {
   payoutNotificationSignal,
   payoutWorkflowId,
   type PayoutNotification,
+  type PayoutView,
 } from '../workflows/payout-definitions';
 import type { PaysagaClient } from '../client/paysaga-client';
 import type { ProviderState } from '../workflows/saga-definitions';
@@ -45,9 +48,12 @@ import {
 import {
   transferWebhookSignal,
   transferWorkflowId,
+  type TransferView,
   type TransferWebhook,
 } from '../workflows/transfer-definitions';
 import { deliverUnmatched } from './unmatched';
+import { aliKassaReference, payoutNotificationCounted, transferCounted } from './already-counted';
+import { lookUpPayment } from './closed-payment';
 
 export interface WebhookOptions {
   client: PaysagaClient;
@@ -64,6 +70,8 @@ export interface WebhookOptions {
 export interface WebhookCounters {
   received: number;
   accepted: number;
+  /** Deliveries a closed payment had already counted: answered 2xx, not signalled, not filed. */
+  replays: number;
   unmatched: number;
   refused: {
     missingSignature: number;
@@ -79,6 +87,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   const counters: WebhookCounters = {
     received: 0,
     accepted: 0,
+    replays: 0,
     unmatched: 0,
     refused: { missingSignature: 0, badSignature: 0, malformed: 0, tooLarge: 0, unknownRoute: 0 },
     temporalUnavailable: 0,
@@ -178,7 +187,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
           const receivedAt = new Date().toISOString();
           // The same notification repeated carries the same id and word: counted once by the
           // saga. Another word for the same payment (wait, then paid) is another reference.
-          const reference = `${n.id}-${n.status}`;
+          const reference = aliKassaReference(n.id, n.status);
           if (n.type === 'payout')
             return deliverPayout(reply, req, n.orderId, { reference, status: n.status, receivedAt });
           return deliver(reply, req, {
@@ -241,49 +250,48 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     }
   }
 
-  /** Signals the running payment, or keeps the report for an operator. Throws when Temporal cannot record it. */
+  /**
+   * Signals the running payment; acknowledges a replay the closed payment already counted; keeps
+   * any other report for an operator. Throws when Temporal cannot record it.
+   */
   async function route(req: FastifyRequest, webhook: TransferWebhook) {
     const workflowId = transferWorkflowId(webhook.orderId);
-    {
-      const running = await opts.client.temporal.workflow
-        .getHandle(workflowId)
-        .describe()
-        .then((d) => d.status.name === 'RUNNING')
-        .catch((err) => {
-          if (err instanceof WorkflowNotFoundError) return false;
-          throw err;
-        });
-      if (running) {
-        try {
-          await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
-          counters.accepted += 1;
-          return { ok: true, workflowId };
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-          // It ended between the look and the signal: keep the payment for an operator below.
-        }
+    let look = await lookUpPayment<TransferView>(opts.client, workflowId);
+    if (look.state === 'running') {
+      try {
+        await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
+        counters.accepted += 1;
+        return { ok: true, workflowId };
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // It closed between the look and the signal (a concurrent copy may have settled it):
+        // its final view decides below, so a copy that lost the race is not filed as unmatched.
+        look = await lookUpPayment<TransferView>(opts.client, workflowId);
       }
-      const exists = await opts.client.temporal.workflow
-        .getHandle(workflowId)
-        .describe()
-        .then(() => true)
-        .catch(() => false);
-      const unmatched = await deliverUnmatched(opts.client, {
-        provider: webhook.provider,
-        key: webhook.orderId,
-        status: webhook.status,
-        amount: webhook.amount,
-        reference: webhook.reference,
-        receivedAt: webhook.receivedAt,
-        relatedWorkflowId: exists ? workflowId : undefined,
-      });
-      counters.unmatched += 1;
-      req.log.warn(
-        { orderId: webhook.orderId, unmatched },
-        'webhook kept for an operator (no running payment)',
-      );
-      return { ok: true, workflowId: unmatched, unmatched: true };
     }
+    if (look.state === 'closed' && look.finalView && transferCounted(look.finalView, webhook)) {
+      counters.replays += 1;
+      req.log.info(
+        { orderId: webhook.orderId, reference: webhook.reference },
+        'webhook replay: the closed payment had counted it',
+      );
+      return { ok: true, workflowId, replay: true };
+    }
+    const unmatched = await deliverUnmatched(opts.client, {
+      provider: webhook.provider,
+      key: webhook.orderId,
+      status: webhook.status,
+      amount: webhook.amount,
+      reference: webhook.reference,
+      receivedAt: webhook.receivedAt,
+      relatedWorkflowId: look.state === 'absent' ? undefined : workflowId,
+    });
+    counters.unmatched += 1;
+    req.log.warn(
+      { orderId: webhook.orderId, unmatched },
+      'webhook kept for an operator (no running payment)',
+    );
+    return { ok: true, workflowId: unmatched, unmatched: true };
   }
 
   async function deliverPayout(
@@ -302,6 +310,15 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     } catch (err) {
       try {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // Not running: a notification the closed payout already holds is a replay, not news.
+        const look = await opts.client.withinDeadline(() =>
+          lookUpPayment<PayoutView>(opts.client, workflowId),
+        );
+        if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n)) {
+          counters.replays += 1;
+          req.log.info({ orderId, reference: n.reference }, 'payout notification replay: already counted');
+          return { ok: true, workflowId, replay: true };
+        }
         const unmatched = await opts.client.withinDeadline(() =>
           deliverUnmatched(opts.client, {
             provider: 'alikassa-payout',
