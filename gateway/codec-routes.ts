@@ -5,7 +5,14 @@
  *
  * The browser calls it directly, so it needs CORS for the UI's exact origin with credentials.
  * Anyone who can call it can read OTPs and tokens in history: it is bound to localhost in the
- * local stack, and in production PAYSAGA_CODEC_AUTH_TOKEN makes it demand a bearer token.
+ * local stack, and in production PAYSAGA_CODEC_AUTH_TOKEN makes it demand a bearer token (an
+ * exposed gateway does not start without it: secure-start.ts).
+ *
+ * The Origin is checked too, not only announced in CORS headers: a request whose Origin is not
+ * PAYSAGA_UI_ORIGIN gets 403 (preflight included), token or not, so a page elsewhere cannot use
+ * a browser that holds the token. A request without Origin is not a browser page (the temporal
+ * CLI's --codec-endpoint, a script): it passes this check and must carry the bearer token
+ * whenever one is set.
  */
 import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
@@ -27,6 +34,13 @@ export interface CodecRouteOptions {
 
 export async function registerCodecRoutes(app: FastifyInstance, opts: CodecRouteOptions): Promise<void> {
   await app.register(async (scope) => {
+    // Added before CORS, whose own hook answers a preflight: a foreign Origin never gets that far.
+    const uiOrigin = normalOrigin(opts.uiOrigin);
+    scope.addHook('onRequest', async (req, reply) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || normalOrigin(origin) === uiOrigin) return;
+      await reply.code(403).send({ error: 'codec endpoint: requests from this Origin are not allowed' });
+    });
     await scope.register(cors, {
       // A trailing slash in the configured origin would never match the browser's Origin header.
       origin: opts.uiOrigin.replace(/\/+$/, ''),
@@ -56,6 +70,11 @@ export async function registerCodecRoutes(app: FastifyInstance, opts: CodecRoute
       });
     }
   });
+}
+
+/** Scheme and host are case-insensitive; a trailing slash in the setting would never match a browser's Origin. */
+function normalOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

@@ -21,6 +21,7 @@ import { createLogger } from '../common/logger';
 import { AesGcmPayloadCodec } from '../workers/codec';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildGateway } from './server';
+import { requireTokensWhenExposed } from './secure-start';
 import { AliKassaKeyError, loadAliKassaPublicKey } from '../providers/alikassa/signature';
 import { aliKassaSharedEnv } from '../providers/alikassa/settings';
 
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   let aliKassaKey: KeyObject | undefined;
   try {
     env = parseEnv(gatewayEnv);
+    // Before anything connects: an exposed gateway without its tokens never starts.
+    requireTokensWhenExposed(env);
     // A provider the worker is set up for (one .env for both) needs its notification key here too.
     configured = configuredProviders(process.env, ['gateway']);
     aliKassaKey = env.ALIKASSA_NOTIFICATION_PUBLIC_KEY
