@@ -6,6 +6,7 @@ import {
   codecEnv,
   ConfigError,
   exitOnConfigError,
+  gatewayDeadlineEnv,
   parseEnv,
   portSchema,
   rateLimitEnv,
@@ -34,6 +35,7 @@ const gatewayEnv = {
   PAYSAGA_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   GATEWAY_API_TOKEN: z.string().min(16).optional(),
   ...rateLimitEnv,
+  ...gatewayDeadlineEnv,
   ...gatewayProviderEnv,
   ...aliKassaSharedEnv,
 };
@@ -75,6 +77,11 @@ async function main(): Promise<void> {
     codecAuthToken: env.PAYSAGA_CODEC_AUTH_TOKEN,
     apiToken: env.GATEWAY_API_TOKEN,
     rateLimitPerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
+    deadlines: {
+      callMs: env.GATEWAY_TEMPORAL_TIMEOUT_MS,
+      waitMs: env.GATEWAY_TEMPORAL_WAIT_TIMEOUT_MS,
+      webhookMs: env.GATEWAY_WEBHOOK_TIMEOUT_MS,
+    },
     ppobCallbackSecret: env.PPOB_CALLBACK_SECRET,
     klinkWebhookKey: env.KLINK_WEBHOOK_KEY,
     aliKassaPublicKey: aliKassaKey,

@@ -29,12 +29,15 @@ import { ppobCallbackSignal, type PpobPurchaseView } from '../workflows/ppob-def
 import { deliverUnmatched } from './unmatched';
 import { ppobCallbackCounted } from './already-counted';
 import { lookUpPayment } from './closed-payment';
+import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 
 export interface PpobCallbackOptions {
   client: PaysagaClient;
   secret: string;
-  /** How long to look for a just-started purchase before calling the callback an orphan. */
+  /** How long to look for a just-started purchase before calling the callback an orphan (at most 2/3 of the deadline). */
   lookupRetryMs?: number;
+  /** GATEWAY_WEBHOOK_TIMEOUT_MS: everything one callback asks Temporal, together; default 3 s. */
+  deadlineMs?: number;
 }
 
 export interface CallbackCounters {
@@ -63,6 +66,7 @@ export async function registerPpobCallback(
     inquiryReports: 0,
   };
   const expected = Buffer.from(opts.secret);
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
 
   app.get<{ Params: { secret: string }; Querystring: Record<string, unknown> }>(
     '/callbacks/ppob/:secret',
@@ -82,11 +86,10 @@ export async function registerPpobCallback(
       }
       const refid = String(cb.refid);
       const receivedAt = new Date().toISOString();
+      // One deadline for every Temporal call below: the aggregator hears 503, not its own timeout.
+      const within = deadlineBudget(opts.client, deadlineMs);
       try {
-        const { purchase, inquiryOf } = await opts.client.withinDeadline(
-          () => findPurchase(opts, cb.refid),
-          8000,
-        );
+        const { purchase, inquiryOf } = await within(() => findPurchase(opts, cb.refid));
         if (inquiryOf) {
           counters.inquiryReports += 1;
           req.log.info(
@@ -96,29 +99,25 @@ export async function registerPpobCallback(
           return { ok: true, workflowId: inquiryOf.workflowId, inquiry: true };
         }
         if (purchase?.running) {
-          const signalled = await opts.client
-            .withinDeadline(() =>
-              opts.client.temporal.workflow
-                .getHandle(purchase.workflowId)
-                .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt }),
-            )
-            .then(
-              () => true,
-              (err: unknown) => {
-                // Visibility lags: the purchase may have ended since it was listed. Looked at below.
-                if (err instanceof WorkflowNotFoundError) return false;
-                throw err;
-              },
-            );
+          const signalled = await within(() =>
+            opts.client.temporal.workflow
+              .getHandle(purchase.workflowId)
+              .signal(ppobCallbackSignal, { status: cb.status, sn: cb.sn, receivedAt }),
+          ).then(
+            () => true,
+            (err: unknown) => {
+              // Visibility lags: the purchase may have ended since it was listed. Looked at below.
+              if (err instanceof WorkflowNotFoundError) return false;
+              throw err;
+            },
+          );
           if (signalled) {
             counters.delivered += 1;
             return { ok: true, workflowId: purchase.workflowId };
           }
         }
         if (purchase) {
-          const look = await opts.client.withinDeadline(() =>
-            lookUpPayment<PpobPurchaseView>(opts.client, purchase.workflowId),
-          );
+          const look = await within(() => lookUpPayment<PpobPurchaseView>(opts.client, purchase.workflowId));
           if (look.state === 'closed' && look.finalView && ppobCallbackCounted(look.finalView, cb)) {
             counters.replays += 1;
             req.log.info(
@@ -128,7 +127,7 @@ export async function registerPpobCallback(
             return { ok: true, workflowId: purchase.workflowId, replay: true };
           }
         }
-        const workflowId = await opts.client.withinDeadline(() =>
+        const workflowId = await within(() =>
           deliverUnmatched(opts.client, {
             provider: 'ppob',
             key: refid,
@@ -149,7 +148,10 @@ export async function registerPpobCallback(
       } catch (err) {
         counters.temporalUnavailable += 1;
         req.log.error({ err, refid }, 'ppob callback not recorded: answering 503 so the provider retries');
-        return reply.code(503).send({ error: 'not recorded, retry later' });
+        return reply
+          .code(503)
+          .header('Retry-After', String(RETRY_AFTER_SECONDS))
+          .send({ error: 'not recorded, retry later' });
       }
     },
   );
@@ -167,7 +169,12 @@ async function findPurchase(
   opts: PpobCallbackOptions,
   refid: number,
 ): Promise<{ purchase?: Found; inquiryOf?: Found }> {
-  const deadline = Date.now() + (opts.lookupRetryMs ?? 2000);
+  // Two thirds of the callback's deadline at most (2 s of 3 s): the rest signals or files it.
+  const lookupMs = Math.min(
+    opts.lookupRetryMs ?? 2000,
+    ((opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs) * 2) / 3,
+  );
+  const deadline = Date.now() + lookupMs;
   const asInquiry = String(purchaseRefidOfInquiry(refid));
   for (;;) {
     const purchase = await opts.client.findByProviderRef('ppob', String(refid));

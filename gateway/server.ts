@@ -11,6 +11,7 @@ import type { AliKassaSignHash } from '../providers/alikassa/signature';
 import { registerCodecRoutes } from './codec-routes';
 import { registerPaymentRoutes } from './payment-routes';
 import { registerPpobCallback } from './ppob-callback';
+import type { GatewayDeadlines } from './temporal-deadlines';
 import { registerWebhooks } from './webhooks';
 
 export interface GatewayOptions {
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   aliKassaSignHash?: AliKassaSignHash;
   /** Body size limit in bytes; larger bodies get 413 before any parsing. */
   bodyLimit?: number;
+  /** How long routes and webhooks wait for Temporal (GATEWAY_TEMPORAL_* / GATEWAY_WEBHOOK_TIMEOUT_MS). */
+  deadlines?: GatewayDeadlines;
 }
 
 export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
@@ -49,18 +52,21 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     client: opts.client,
     apiToken: opts.apiToken,
     rateLimitPerMinute: opts.rateLimitPerMinute,
+    deadlines: opts.deadlines,
   });
   const webhookCounters = await registerWebhooks(app, {
     client: opts.client,
     klinkWebhookKey: opts.klinkWebhookKey,
     aliKassaPublicKey: opts.aliKassaPublicKey,
     aliKassaSignHash: opts.aliKassaSignHash,
+    deadlineMs: opts.deadlines?.webhookMs,
   });
   app.get('/metrics/webhooks', async () => webhookCounters);
   if (opts.ppobCallbackSecret) {
     const counters = await registerPpobCallback(app, {
       client: opts.client,
       secret: opts.ppobCallbackSecret,
+      deadlineMs: opts.deadlines?.webhookMs,
     });
     app.get('/metrics/callbacks', async () => ({ ppob: counters }));
   }

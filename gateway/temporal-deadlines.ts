@@ -7,7 +7,9 @@
  * - `query`: a worker answers at once (the status query). Same deadline, 1 s of it kept back
  *   to ask Temporal itself a trivial question: Temporal answers it, so the worker is what is
  *   silent: 504; Temporal does not: 503. (With no worker polling, Temporal does not refuse the
- *   query: it holds it until the deadline, DEADLINE_EXCEEDED, so only asking tells them apart.)
+ *   query: it holds it until the deadline, DEADLINE_EXCEEDED, or, just after the worker died,
+ *   cancels it (CANCELLED, the query having gone to the dead worker's sticky queue); only asking
+ *   tells these apart from a silent Temporal.)
  * - `wait`: a worker answers after calling a provider (an Update, update-with-start, a K-Wallet
  *   read or voucher). GATEWAY_TEMPORAL_WAIT_TIMEOUT_MS (40 s): one authorize or create attempt
  *   may take its whole 30 s activity timeout, and 40 s stays under the 60 s idle timeout of
@@ -17,6 +19,7 @@
  *   rather than at 40 s.
  * Deadline errors only: a refusal (validation, not found, conflict) keeps its own answer.
  */
+import { isGrpcCancelledError } from '@temporalio/client';
 import { isTemporalUnavailable, TemporalDeadlineError, type PaysagaClient } from '../client/paysaga-client';
 import { DEFAULT_GATEWAY_DEADLINES } from '../common/config';
 
@@ -110,7 +113,7 @@ export async function withinRouteDeadline<T>(
   } catch (err) {
     if (err instanceof TemporalUnavailableError) throw err;
     if (isTemporalUnavailable(err)) throw new TemporalUnavailableError(err);
-    if (!(err instanceof TemporalDeadlineError)) throw err;
+    if (!(err instanceof TemporalDeadlineError) && !isGrpcCancelledError(err)) throw err;
     if (kind === 'call' || !(await client.temporalAnswers(probeMs))) throw new TemporalUnavailableError(err);
     throw new NoAnswerInTimeError(kind, total, err);
   } finally {

@@ -13,6 +13,14 @@
  * 3. only then is the JSON parsed and validated (malformed → 400);
  * 4. the signal is recorded by Temporal before the answer: 2xx means durably recorded; if
  *    Temporal cannot be reached the answer is 503 and the provider retries, so nothing is lost.
+ *    That 503 must reach the provider before its own timeout, or it sees a timeout instead: every
+ *    Temporal call of one webhook shares one deadline, GATEWAY_WEBHOOK_TIMEOUT_MS, 3 s by default.
+ *    Why 3 s: Midtrans (GoPay) times a notification out at 15 s and asks for an answer within 5 s
+ *    (https://docs.midtrans.com/reference/best-practices-to-handle-notification, "Reduce the
+ *    Response Time"). K-Link, AliKassa and the PPOB aggregator publish no timeout that we could
+ *    find, so the common 5 to 10 s is assumed (Alipay+, for one, gives a notifyPayment 5 s:
+ *    https://docs.alipayplus.com/alipayplus/alipayplus/api_acq/timeout). 3 s stays under 5 s
+ *    with room for the network; the PPOB callback (ppob-callback.ts) keeps the same deadline.
  * A webhook for an order with no running payment (never created, or already expired / ended) is
  * recorded in an unmatched-report workflow for an operator, never dropped. Replays are harmless:
  * the saga counts a provider reference once, and a replay that reaches a payment after it closed
@@ -52,6 +60,7 @@ import {
   type TransferWebhook,
 } from '../workflows/transfer-definitions';
 import { deliverUnmatched } from './unmatched';
+import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 import { aliKassaReference, payoutNotificationCounted, transferCounted } from './already-counted';
 import { lookUpPayment } from './closed-payment';
 
@@ -65,6 +74,8 @@ export interface WebhookOptions {
   aliKassaSignHash?: AliKassaSignHash;
   /** Bytes; default 64 KiB (webhooks are small; a large body is refused before it is read whole). */
   bodyLimit?: number;
+  /** GATEWAY_WEBHOOK_TIMEOUT_MS: everything one webhook asks Temporal, together; default 3 s. */
+  deadlineMs?: number;
 }
 
 export interface WebhookCounters {
@@ -84,6 +95,7 @@ export interface WebhookCounters {
 }
 
 export async function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): Promise<WebhookCounters> {
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
   const counters: WebhookCounters = {
     received: 0,
     accepted: 0,
@@ -224,6 +236,14 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     { prefix: '/webhooks' },
   );
 
+  /** 503 in time for the provider to see it (and retry), not a timeout of its own. */
+  function notRecorded(reply: FastifyReply) {
+    return reply
+      .code(503)
+      .header('Retry-After', String(RETRY_AFTER_SECONDS))
+      .send({ error: 'not recorded, retry later' });
+  }
+
   function refuse(
     reply: FastifyReply,
     req: FastifyRequest,
@@ -239,14 +259,14 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
 
   async function deliver(reply: FastifyReply, req: FastifyRequest, webhook: TransferWebhook) {
     try {
-      return await opts.client.withinDeadline(() => route(req, webhook));
+      return await opts.client.withinDeadline(() => route(req, webhook), deadlineMs);
     } catch (err) {
       counters.temporalUnavailable += 1;
       req.log.error(
         { err, orderId: webhook.orderId },
         'webhook not recorded: answering 503 so the provider retries',
       );
-      return reply.code(503).send({ error: 'not recorded, retry later' });
+      return notRecorded(reply);
     }
   }
 
@@ -301,8 +321,9 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     n: PayoutNotification,
   ) {
     const workflowId = payoutWorkflowId(orderId);
+    const within = deadlineBudget(opts.client, deadlineMs);
     try {
-      await opts.client.withinDeadline(() =>
+      await within(() =>
         opts.client.temporal.workflow.getHandle(workflowId).signal(payoutNotificationSignal, n),
       );
       counters.accepted += 1;
@@ -311,15 +332,13 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
       try {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Not running: a notification the closed payout already holds is a replay, not news.
-        const look = await opts.client.withinDeadline(() =>
-          lookUpPayment<PayoutView>(opts.client, workflowId),
-        );
+        const look = await within(() => lookUpPayment<PayoutView>(opts.client, workflowId));
         if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n)) {
           counters.replays += 1;
           req.log.info({ orderId, reference: n.reference }, 'payout notification replay: already counted');
           return { ok: true, workflowId, replay: true };
         }
-        const unmatched = await opts.client.withinDeadline(() =>
+        const unmatched = await within(() =>
           deliverUnmatched(opts.client, {
             provider: 'alikassa-payout',
             key: orderId,
@@ -336,7 +355,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
           { err: e, orderId },
           'payout notification not recorded: answering 503 so AliKassa retries',
         );
-        return reply.code(503).send({ error: 'not recorded, retry later' });
+        return notRecorded(reply);
       }
     }
   }

@@ -68,6 +68,19 @@ describe('gateway deadlines', () => {
     });
   }
 
+  it('a query the server cancelled (sent to a dead worker) is 504 when Temporal answers', async () => {
+    const cancelled = Object.assign(new Error('1 CANCELLED: Call cancelled'), {
+      code: 1,
+      details: 'Call cancelled',
+      metadata: {},
+    });
+    const wrapped = new Error('Failed to query Workflow', { cause: cancelled });
+    await assert.rejects(
+      withinRouteDeadline(fakeClient(wrapped, true), 'query', deadlines, async () => 1),
+      NoAnswerInTimeError,
+    );
+  });
+
   it('UNAVAILABLE from the server is 503 whatever the kind; any other error is left alone', async () => {
     const unavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
       code: 14,
