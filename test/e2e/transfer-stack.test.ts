@@ -184,7 +184,7 @@ describe('pay by transfer and payouts end to end (whole stack over HTTP)', () =>
     await stack.stopTemporal();
     try {
       await customerPays('klink-va', t.orderId);
-      // Longer than the gateway's 5 s deadline on Temporal calls: the first deliveries get 503.
+      // Longer than the gateway's 3 s webhook deadline (GATEWAY_WEBHOOK_TIMEOUT_MS): the first deliveries get 503.
       await waitUntil(
         async () => (await http('GET', `${stack.gatewayUrl}/metrics/webhooks`)).body.temporalUnavailable >= 1,
         30_000,
