@@ -30,6 +30,7 @@ import {
   TRANSFER_FINAL_STATUSES,
   transferWebhookSignal,
   type TransferInput,
+  type TransferMethod,
   type TransferReviewAction,
   type TransferStatus,
   type TransferView,
@@ -52,6 +53,8 @@ const UNKNOWN_STATE_PARKS_PATCH = 'transfer-unknown-state-parks';
 const ALIKASSA_STATUS_DECIDES_PATCH = 'alikassa-status-decides';
 /** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
 const ALIKASSA_FIRST_POLL_MS = 5_000;
+/** Methods a customer can pay more than once (each settlement webhook is its own payment). */
+const PAYABLE_TWICE: readonly TransferMethod[] = ['klink-va', 'klink-manual', 'klink-card'];
 const REVIEW_ACTIONS: TransferReviewAction[] = ['mark-paid', 'mark-not-paid'];
 
 export async function payByTransferWorkflow(input: TransferInput): Promise<TransferView> {
@@ -81,6 +84,18 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
     // A payment webhook while a person looks (instructions lost, amount or status unclear) may
     // settle it; the AliKassa status confirmation then runs as a provider check.
     whileParked: { ready: () => pending.length > 0, run: async () => void (await settle()) },
+    // A settlement that is not a plain "not paid" and arrived as the payment ended: a VA, manual
+    // transfer or card can be paid twice (each settlement has its own rq_uuid). AliKassa and GoPay
+    // news for the same order is the same one payment (their polls add copies): not counted.
+    lateNews: () => {
+      if (!PAYABLE_TWICE.includes(input.method)) return undefined;
+      const i = pending.findIndex((p) => (p.state ?? (p.success ? 'paid' : 'failed')) !== 'failed');
+      // Taken out of the queue: it is the subject of the review, not news that settles it.
+      const [w] = i < 0 ? [] : pending.splice(i, 1);
+      return w
+        ? `webhook ${w.reference} (${w.status}) arrived as the payment ended ${view.status}: check whether the customer paid twice`
+        : undefined;
+    },
     legacyReviewUpdate: { name: LEGACY_REVIEW_UPDATES.transfer },
   });
   const setStatus = (status: TransferStatus, note: string) => saga.setStatus(status, note);

@@ -26,6 +26,7 @@ import {
   ChildWorkflowFailure,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   defineUpdate,
@@ -51,6 +52,9 @@ import {
 } from './search-attributes';
 
 /** A saga's activities and the options each is called with: the saga's whole activity list. */
+/** The patch that made news unread at the end park the payment (see run()). */
+const LATE_NEWS_PATCH = 'kernel-late-news-parks';
+
 export type ActivityTable<T> = { readonly [K in keyof T]?: ActivityOptions };
 
 /**
@@ -89,6 +93,12 @@ export interface SagaSpec<S extends string, A extends string, V extends PaymentV
    * answers its Update then, instead of holding the operator's call open for hours.
    */
   handOffStatuses?: readonly S[];
+  /**
+   * Why unread news matters once the payment is final (undefined when none does): e.g. a paid
+   * webhook with a new reference that arrived as the payment ended. The payment then parks; the
+   * saga takes that news out of what `whileParked` reads (it is the review's subject).
+   */
+  lateNews?: () => string | undefined;
   /** The review Update's name before the kernel, and how its argument reads today. */
   legacyReviewUpdate?: { name: string; toInput?: (arg: unknown) => ResolveReviewInput<A> };
 }
@@ -176,6 +186,14 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
       await guarded(phases);
       for (;;) {
         await operatorLoop();
+        // News that arrived in the very task the payment ended (a second paid webhook) was never
+        // read: a person looks, rather than the workflow closing over it. Patched: histories
+        // recorded before closed without this check.
+        const late = isFinal() ? spec.lateNews?.() : undefined;
+        if (late !== undefined && patched(LATE_NEWS_PATCH)) {
+          saga.park(late, spec.unplannedActions());
+          continue;
+        }
         if (isFinal()) break;
         // Phases that return in a working status are a bug in the saga: a person must look.
         saga.park(`the saga stopped in ${view.status} without an outcome`, spec.unplannedActions());

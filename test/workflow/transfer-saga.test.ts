@@ -336,6 +336,49 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     assert.equal(final.paidAmount, 150_000);
   });
 
+  it('a second VA settlement that arrives as the first one pays it is not closed over: the payment parks', async () => {
+    const orderId = `T-TWICE-${randomUUID().slice(0, 8)}`;
+    // No worker polls this queue yet: both settlements are waiting when the saga first runs, so
+    // the second one is still unread in the task where the first pays the order.
+    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+      workflowId: transferWorkflowId(orderId),
+      taskQueue: 'late-news',
+      args: [
+        {
+          orderId,
+          method: 'klink-va',
+          amount: 150_000,
+          customer: { fullname: 'Budi', phone: '081234567', email: 'b@example.test' },
+          bankCode: '014',
+          productCode: 'BCAATM',
+        },
+      ],
+    });
+    for (const reference of ['rq-first', 'rq-second'])
+      await handle.signal(transferWebhookSignal, {
+        provider: 'klink',
+        orderId,
+        reference,
+        status: 'success',
+        success: true,
+        state: 'paid',
+        amount: 150_000,
+        receivedAt: new Date().toISOString(),
+      });
+    const lateWorker = await createTestWorker(env, codecKeys, 'late-news', activities);
+    await lateWorker.runUntil(async () => {
+      for (let i = 0; i < 100 && (await handle.query(statusQuery)).status !== 'NEEDS_REVIEW'; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const parked = await handle.query(statusQuery);
+      assert.equal(parked.status, 'NEEDS_REVIEW', JSON.stringify(parked.timeline));
+      assert.match(parked.review!.reason, /rq-second .* check whether the customer paid twice/);
+      await handle.executeUpdate(resolveReviewUpdate, {
+        args: [{ action: 'mark-paid', operator: 'ana', note: 'refunded the second transfer at the bank' }],
+      });
+      assert.equal(((await handle.result()) as TransferView).status, 'PAID');
+    });
+  });
+
   it('GoPay polled: a Midtrans transaction_status the engine does not know parks it', async () => {
     const orderId = `GP-UNK-${randomUUID().slice(0, 8)}`;
     creates.set(orderId, {
