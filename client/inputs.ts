@@ -3,12 +3,32 @@
  * is refused with a clear message before anything reaches Temporal. zod stays out of workflow code.
  */
 import { z } from 'zod';
-import { ALL_REVIEW_ACTIONS } from '../workflows/sagas';
+import { ALL_REVIEW_ACTIONS, ALL_STATUSES } from '../workflows/sagas';
+
+/** Hosts an http invoiceUrl may name outside production: the developer's own machine. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The page Prakerja shows the payer: https only (a `javascript:` or `file:` URL would run or read
+ * on the payer's side). Plain http only for a loopback host, and never with NODE_ENV=production.
+ */
+const InvoiceUrl = z.string().max(2048, 'invoiceUrl: at most 2048 characters').refine(isInvoiceUrl, {
+  error: 'invoiceUrl: an https URL (http only for localhost or 127.0.0.1, outside production)',
+});
+
+function isInvoiceUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.protocol === 'https:') return url.hostname !== '';
+  return (
+    url.protocol === 'http:' && process.env.NODE_ENV !== 'production' && LOOPBACK_HOSTS.has(url.hostname)
+  );
+}
 
 export const StartPrakerjaPaymentInput = z.object({
   // Becomes part of the workflow id, so only characters that are safe in ids and URLs.
   invoiceCode: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'invoiceCode: 1-64 of A-Z a-z 0-9 . _ -'),
-  invoiceUrl: z.url(),
+  invoiceUrl: InvoiceUrl,
   paymentToken: z.string().min(8, 'paymentToken is required'),
   amount: z.number().int('amount must be whole rupiah').positive(),
   orderId: z.string().min(1).max(128),
@@ -198,6 +218,68 @@ export const StartKWalletTransferInput = z
     message: 'idMemberReceipt: must differ from idMemberSend',
     path: ['idMemberReceipt'],
   });
+
+// ---- Listing payments, and what the REST front reads from URLs ----
+
+/** Text from a URL or a filter: no control characters (it reaches visibility queries and logs). */
+const urlText = (field: string, max: number) =>
+  z
+    .string()
+    .min(1, `${field}: required`)
+    .max(max, `${field}: at most ${max} characters`)
+    .regex(/^[^\p{C}]+$/u, `${field}: no control characters`);
+
+const listProvider = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'provider: 1-64 of A-Z a-z 0-9 . _ - (e.g. prakerja)');
+const listStatus = z.enum(ALL_STATUSES as [string, ...string[]], {
+  error: "status: not a status of any saga (the README's state tables list them)",
+});
+
+/** The client's list filter (library and CLI): a limit below 1 is refused, not read as one row. */
+export const ListFilterInput = z.strictObject({
+  provider: listProvider.optional(),
+  status: listStatus.optional(),
+  orderId: urlText('orderId', 128).optional(),
+  needsReview: z.boolean().optional(),
+  limit: z.number().int('limit: a whole number').positive('limit: at least 1').optional(),
+});
+
+/** The most rows one REST list answers: a bound on what one request makes the gateway read. */
+export const MAX_LIST_LIMIT = 1000;
+const LIST_LIMIT_MESSAGE = `limit: a whole number from 1 to ${MAX_LIST_LIMIT}`;
+
+/** `GET /v1/payments?provider=&status=&orderId=&needsReview=&limit=`: query text read into a ListFilter. */
+export const ListPaymentsQuery = z.strictObject({
+  provider: listProvider.optional(),
+  status: listStatus.optional(),
+  orderId: urlText('orderId', 128).optional(),
+  needsReview: z
+    .enum(['true', 'false'], { error: 'needsReview: true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,7}$/, LIST_LIMIT_MESSAGE)
+    .transform(Number)
+    .pipe(z.number().min(1, LIST_LIMIT_MESSAGE).max(MAX_LIST_LIMIT, LIST_LIMIT_MESSAGE))
+    .optional(),
+});
+
+/** `GET /v1/klink/members/:id/history?startDate=&endDate=`. */
+export const KWalletHistoryQuery = z.strictObject({
+  startDate: historyBound('startDate').optional(),
+  endDate: historyBound('endDate').optional(),
+});
+
+/** A route that reads nothing from its query string refuses any parameter rather than ignore it. */
+export const NoQuery = z.strictObject({});
+
+/**
+ * `:id` in a REST path: a workflow id. Ours are `<saga>-<key>`, but an unmatched report's key is
+ * whatever the provider sent, so any printable text, bounded (Temporal refuses long ids).
+ */
+export const PaymentIdParams = z.strictObject({ id: urlText('id', 255) });
 
 /** Thrown for input the engine refuses; its message is safe to show to the caller. */
 export class PaysagaInputError extends Error {

@@ -81,6 +81,7 @@ import {
 import {
   KWalletHistoryInput,
   KWalletMemberInput,
+  ListFilterInput,
   KWalletRegisterVaInput,
   KWalletVoucherInput,
   ProviderRefusedError,
@@ -157,6 +158,9 @@ export interface ListFilter {
   orderId?: string;
   limit?: number;
 }
+
+/** The sagas that handle cancelSignal (prakerja-payment.ts); the others are resolved by review. */
+const CANCELLABLE_WORKFLOW_TYPES: ReadonlySet<string> = new Set([PRAKERJA_WORKFLOW_TYPE]);
 
 export class PaysagaClient {
   constructor(
@@ -513,9 +517,30 @@ export class PaysagaClient {
     return this.update(workflowId, submitOtpUpdate, parseInput(OtpInput, raw));
   }
 
+  /**
+   * Cancels a payment whose saga takes a cancel (CANCELLABLE_WORKFLOW_TYPES). Temporal records a
+   * signal for any running workflow, handled or not, so the type is checked first: any other
+   * payment is refused (PaysagaConflictError) rather than answered "accepted" and left as it was.
+   */
   async cancel(workflowId: string, raw: unknown): Promise<void> {
     const input = parseInput(CancelInput, raw);
-    await this.temporal.workflow.getHandle(workflowId).signal(cancelSignal, input);
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const found = await handle.describe();
+    if (!CANCELLABLE_WORKFLOW_TYPES.has(found.type))
+      throw new PaysagaConflictError(
+        `payment ${workflowId} cannot be cancelled: only a Prakerja payment takes a cancel (this is a ` +
+          `${found.type}); an operator resolves the others with review`,
+      );
+    if (found.status.name !== 'RUNNING')
+      throw new PaysagaConflictError(
+        `payment ${workflowId} has ended (${found.searchAttributes.PaysagaStatus?.[0] ?? found.status.name})`,
+      );
+    try {
+      await handle.signal(cancelSignal, input);
+    } catch (err) {
+      // It ended between the describe and the signal.
+      throw await this.refusalAsInputError(workflowId, err);
+    }
   }
 
   /** The current view of any saga (every saga answers the one status query). */
@@ -554,7 +579,8 @@ export class PaysagaClient {
   }
 
   /** Payments by search attributes: what an operator filters on in the Web UI. */
-  async list(filter: ListFilter = {}): Promise<PaymentSummary[]> {
+  async list(raw: ListFilter = {}): Promise<PaymentSummary[]> {
+    const filter = parseInput(ListFilterInput, raw);
     const clauses = ['PaysagaProvider IS NOT NULL'];
     if (filter.provider) clauses.push(`PaysagaProvider = ${quote(filter.provider)}`);
     if (filter.status) clauses.push(`PaysagaStatus = ${quote(filter.status)}`);

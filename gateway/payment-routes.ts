@@ -4,9 +4,12 @@
  * 400, a payment in the wrong state 409, an unknown payment 404.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
 import {
+  KWalletHistoryQuery,
+  ListPaymentsQuery,
   PaysagaConflictError,
   PaysagaInputError,
   ProviderRefusedError,
@@ -15,6 +18,7 @@ import {
 import type { PaysagaClient } from '../client/paysaga-client';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../common/config';
 import { limitRequestsPerClient } from './rate-limit';
+import { validateQueryAndParams } from './request-validation';
 import {
   deadlineKindOf,
   DEFAULT_GATEWAY_DEADLINES,
@@ -40,6 +44,8 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
   const handle = routeHandler(client, opts.deadlines ?? DEFAULT_GATEWAY_DEADLINES);
   await app.register(
     async (scope) => {
+      // Before any route: every route's query string and :id are checked (request-validation.ts).
+      validateQueryAndParams(scope);
       // First: a client over its limit is refused before anything else, the token check included.
       await limitRequestsPerClient(scope, opts.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
       scope.addHook('onRequest', async (req, reply) => {
@@ -74,8 +80,9 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.get<{ Params: { id: string } }>('/klink/members/:id/balance', (req, reply) =>
         handle(reply, async () => client.klinkBalance({ idMember: req.params.id })),
       );
-      scope.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+      scope.get<{ Params: { id: string }; Querystring: z.output<typeof KWalletHistoryQuery> }>(
         '/klink/members/:id/history',
+        { schema: { querystring: KWalletHistoryQuery } },
         (req, reply) =>
           handle(reply, async () =>
             client.klinkHistory({
@@ -118,20 +125,11 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       scope.get<{ Params: { id: string } }>('/payments/:id', (req, reply) =>
         handle(reply, async () => client.status(req.params.id)),
       );
-      scope.get<{ Querystring: Record<string, string | undefined> }>('/payments', (req, reply) =>
-        handle(reply, async () => {
-          const q = req.query;
-          if (q.needsReview !== undefined && q.needsReview !== 'true' && q.needsReview !== 'false') {
-            throw new PaysagaInputError('needsReview must be true or false');
-          }
-          return client.list({
-            provider: q.provider,
-            status: q.status,
-            orderId: q.orderId,
-            needsReview: q.needsReview === undefined ? undefined : q.needsReview === 'true',
-            limit: q.limit ? Math.min(1000, Number(q.limit) || 100) : undefined,
-          });
-        }),
+      // The query is the list filter, read and checked by ListPaymentsQuery (a limit of 1-1000).
+      scope.get<{ Querystring: z.output<typeof ListPaymentsQuery> }>(
+        '/payments',
+        { schema: { querystring: ListPaymentsQuery } },
+        (req, reply) => handle(reply, async () => client.list(req.query)),
       );
     },
     { prefix: '/v1' },
@@ -165,6 +163,9 @@ function routeHandler(client: PaysagaClient, deadlines: GatewayDeadlines) {
       if (err instanceof ProviderUnavailableError) return reply.code(502).send({ error: err.message });
       if (err instanceof PaysagaInputError) return reply.code(400).send({ error: err.message });
       if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'no such payment' });
+      // A workflow of the engine that is not a payment (an OTP budget, a K-Wallet read) has no status.
+      if (err instanceof QueryNotRegisteredError)
+        return reply.code(404).send({ error: 'not a payment: it answers no status query' });
       throw err;
     }
   };

@@ -29,6 +29,7 @@ import { ppobCallbackSignal, type PpobPurchaseView } from '../workflows/ppob-def
 import { deliverUnmatched } from './unmatched';
 import { ppobCallbackCounted } from './already-counted';
 import { lookUpPayment } from './closed-payment';
+import { readQuery } from './request-validation';
 import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 
 export interface PpobCallbackOptions {
@@ -79,7 +80,10 @@ export async function registerPpobCallback(
       }
       let cb;
       try {
-        cb = parsePpobCallback(req.query);
+        // A repeated key is refused by name (which ref_id was meant?); an empty value is not given.
+        const query = readQuery(req.query);
+        if ('error' in query) throw new Error(query.error);
+        cb = parsePpobCallback(query.value);
       } catch (err) {
         counters.refusedMalformed += 1;
         return reply.code(400).send({ error: `malformed callback: ${(err as Error).message}` });

@@ -9,6 +9,7 @@ import type { PaysagaClient } from '../client/paysaga-client';
 import type { Logger } from '../common/logger';
 import type { AliKassaSignHash } from '../providers/alikassa/signature';
 import { registerCodecRoutes } from './codec-routes';
+import { answerErrors, answerFrameworkError } from './errors';
 import { registerPaymentRoutes } from './payment-routes';
 import { registerPpobCallback } from './ppob-callback';
 import type { GatewayDeadlines } from './temporal-deadlines';
@@ -41,7 +42,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    frameworkErrors: answerFrameworkError,
   });
+  // First, before any plugin: a plugin keeps the error handler of the moment it is registered.
+  answerErrors(app);
   app.get('/healthz', async () => ({ ok: true }));
   await registerCodecRoutes(app, {
     codec: opts.codec,
@@ -70,12 +74,5 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     });
     app.get('/metrics/callbacks', async () => ({ ppob: counters }));
   }
-  // Errors Fastify raises itself (malformed JSON, oversize body) keep their 4xx; anything else is
-  // a 500 whose body says nothing internal (the log line has the detail, redacted).
-  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, 'request failed');
-    void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
-  });
   return app;
 }

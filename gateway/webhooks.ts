@@ -11,6 +11,9 @@
  *    AliKassa's notifications are GETs: their `sign` query parameter is checked over PHP's
  *    json_encode of the documented fields (providers/alikassa/notification.ts);
  * 3. only then is the JSON parsed and validated (malformed → 400);
+ *    query strings: the K-Link routes read none (their signature covers the body only, so nothing
+ *    in the URL is believed); AliKassa's is read by checkAliKassaNotification, a repeated key or
+ *    bad percent-encoding refused (400) before anything is signalled;
  * 4. the signal is recorded by Temporal before the answer: 2xx means durably recorded; if
  *    Temporal cannot be reached the answer is 503 and the provider retries, so nothing is lost.
  *    That 503 must reach the provider before its own timeout, or it sees a timeout instead: every
@@ -106,6 +109,11 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   };
   await app.register(
     async (scope) => {
+      // Every request is counted on arrival, before its body is read: a body refused as too large
+      // (413) or unreadable never reaches a handler, and is received all the same.
+      scope.addHook('onRequest', async () => {
+        counters.received += 1;
+      });
       // Raw bytes for every content type: the signature is over exactly what was sent.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(
@@ -130,7 +138,6 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         toWebhook: (body: z.output<S>, receivedAt: string) => TransferWebhook,
       ) =>
         scope.post(path, async (req, reply) => {
-          counters.received += 1;
           if (!opts.klinkWebhookKey)
             return refuse(reply, req, 'unknownRoute', 404, 'K-Link webhooks are not configured');
           const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -182,7 +189,6 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
       // believe only AliKassa's status call.
       const aliKassaRoute = (path: string, kind: AliKassaNotificationKind | undefined) => {
         scope.get(path, async (req, reply) => {
-          counters.received += 1;
           if (!opts.aliKassaPublicKey)
             return refuse(reply, req, 'unknownRoute', 404, 'AliKassa notifications are not configured');
           const url = req.raw.url ?? '';
@@ -201,7 +207,13 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
           // saga. Another word for the same payment (wait, then paid) is another reference.
           const reference = aliKassaReference(n.id, n.status);
           if (n.type === 'payout')
-            return deliverPayout(reply, req, n.orderId, { reference, status: n.status, receivedAt });
+            return deliverPayout(
+              reply,
+              req,
+              n.orderId,
+              { reference, status: n.status, receivedAt },
+              n.paymentAmount ?? n.amount,
+            );
           return deliver(reply, req, {
             provider: 'alikassa',
             orderId: n.orderId,
@@ -215,7 +227,6 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         });
         // A POST is not how AliKassa notifies: say so rather than "unknown route".
         scope.post(path, async (req, reply) => {
-          counters.received += 1;
           return refuse(
             reply,
             req,
@@ -229,7 +240,6 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
       for (const kind of ['payment', 'payout'] as const) aliKassaRoute(`/alikassa/${kind}`, kind);
 
       scope.all('/*', async (req, reply) => {
-        counters.received += 1;
         return refuse(reply, req, 'unknownRoute', 404, 'unknown webhook route');
       });
     },
@@ -319,6 +329,8 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     req: FastifyRequest,
     orderId: string,
     n: PayoutNotification,
+    /** The notification's amount: not part of the saga's signal, but kept in an unmatched report. */
+    amount: number | undefined,
   ) {
     const workflowId = payoutWorkflowId(orderId);
     const within = deadlineBudget(opts.client, deadlineMs);
@@ -343,6 +355,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
             provider: 'alikassa-payout',
             key: orderId,
             status: n.status,
+            amount,
             reference: n.reference,
             receivedAt: n.receivedAt,
           }),
