@@ -12,7 +12,7 @@ import { codecEnv, exitOnConfigError, parseEnv, portSchema } from '../common/con
 import { configuredProviders, gatewayProviderEnv, workerProviderEnv } from '../common/provider-settings';
 import { loadCodecKeys } from '../workers/codec-keys';
 import { buildWorkflowBundle, currentBundlePath } from '../workers/workflow-bundle';
-import { runDemo } from './demo';
+import { formatDemoTable, runDemo } from './demo';
 import { startStack, type ProviderTarget } from './stack';
 
 /** "  PPOB                http://127.0.0.1:8090/ppob  (sandbox)": a base URL, never a credential. */
@@ -103,14 +103,12 @@ async function main(): Promise<void> {
       gatewayUrl: stack.gatewayUrl,
       sandboxUrl: stack.sandboxUrl,
       klink: stack.sandboxKLink && { baseUrl: stack.klinkBaseUrl, ...stack.sandboxKLink },
+      apiToken: process.env.GATEWAY_API_TOKEN,
     }).catch(async (err) => {
       await stack.stop();
       throw err;
     });
-    for (const p of payments) {
-      console.log(`  ${p.status.padEnd(21)} ${p.workflowId.padEnd(40)} ${p.label}`);
-      if (uiWorkflows) console.log(`  ${' '.repeat(21)} ${uiWorkflows}/${p.workflowId}`);
-    }
+    console.log(formatDemoTable(payments, uiWorkflows));
     console.log(
       '\nList them: ./bin/paysaga.js list    Needs an operator: ./bin/paysaga.js list --needs-review',
     );
