@@ -16,13 +16,9 @@ import { SAGA_NAMES, SAGAS } from '../../workflows/sagas';
 import { TRANSFER_METHODS } from '../../workflows/transfer-definitions';
 import { http } from '../helpers/http';
 
-/** The demo's own target (scripts/demo.ts aims for under a minute); the bound leaves slack for a busy machine. */
-const DEMO_BOUND_MS = 60_000;
-
 describe('the npm start demo (whole stack over HTTP)', () => {
   let stack: Stack;
   let rows: DemoRow[];
-  let tookMs: number;
 
   before(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'paysaga-demo-'));
@@ -32,14 +28,14 @@ describe('the npm start demo (whole stack over HTTP)', () => {
       dataDir,
       log: (name, line) => appendFileSync(join(logs, `${name}.log`), line + '\n'),
     });
+    // Its duration is printed, not asserted: speed is a figure, never a pass/fail line.
     const started = Date.now();
     rows = await runDemo({
       gatewayUrl: stack.gatewayUrl,
       sandboxUrl: stack.sandboxUrl!,
       klink: { baseUrl: stack.klinkBaseUrl, ...stack.sandboxKLink! },
     });
-    tookMs = Date.now() - started;
-    console.log(`demo took ${tookMs} ms\n${formatDemoTable(rows)}`);
+    console.log(`demo took ${Date.now() - started} ms\n${formatDemoTable(rows)}`);
   });
   after(async () => {
     await stack?.stop();
@@ -116,9 +112,5 @@ describe('the npm start demo (whole stack over HTTP)', () => {
       if (r.reason) assert.ok(table.includes(`reason: ${r.reason}`), `the reason of ${r.workflowId}`);
       assert.ok(table.includes(`http://ui.example/namespaces/paysaga/workflows/${r.workflowId}`));
     }
-  });
-
-  it(`runs in under ${DEMO_BOUND_MS / 1000} s`, () => {
-    assert.ok(tookMs < DEMO_BOUND_MS, `the demo took ${tookMs} ms`);
   });
 });
