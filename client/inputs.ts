@@ -227,7 +227,7 @@ const urlText = (field: string, max: number) =>
     .string()
     .min(1, `${field}: required`)
     .max(max, `${field}: at most ${max} characters`)
-    .regex(/^[^\p{C}]+$/u, `${field}: no control characters`);
+    .regex(/^[^\p{C}]*$/u, `${field}: no control characters`);
 
 const listProvider = z
   .string()
@@ -286,13 +286,15 @@ export class PaysagaInputError extends Error {
   override readonly name: string = 'PaysagaInputError';
 }
 
+/** One issue as `field: message`; a message that already starts with its field keeps it once. */
+export function issueText(issue: z.core.$ZodIssue): string {
+  const where = issue.path.map(String).join('.') || 'input';
+  return issue.message.startsWith(`${where}:`) ? issue.message : `${where}: ${issue.message}`;
+}
+
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new PaysagaInputError(
-      result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
-    );
-  }
+  if (!result.success) throw new PaysagaInputError(result.error.issues.map(issueText).join('; '));
   return result.data;
 }
 

@@ -17,8 +17,8 @@
 import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { bearerMatches } from './bearer';
 
 const JsonPayload = z.object({
   metadata: z.record(z.string(), z.string()).nullish(),
@@ -75,12 +75,6 @@ export async function registerCodecRoutes(app: FastifyInstance, opts: CodecRoute
 /** Scheme and host are case-insensitive; a trailing slash in the setting would never match a browser's Origin. */
 function normalOrigin(origin: string): string {
   return origin.trim().replace(/\/+$/, '').toLowerCase();
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer /, '') ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function fromJson(p: z.infer<typeof JsonPayload>): Payload {

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
-import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import {
   KWalletHistoryQuery,
@@ -17,6 +16,7 @@ import {
 } from '../client/inputs';
 import type { PaysagaClient } from '../client/paysaga-client';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../common/config';
+import { bearerMatches } from './bearer';
 import { limitRequestsPerClient } from './rate-limit';
 import { validateQueryAndParams } from './request-validation';
 import {
@@ -50,9 +50,7 @@ export async function registerPaymentRoutes(app: FastifyInstance, opts: PaymentR
       await limitRequestsPerClient(scope, opts.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
       scope.addHook('onRequest', async (req, reply) => {
         if (!opts.apiToken) return;
-        const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
-        const expected = Buffer.from(opts.apiToken);
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        if (!bearerMatches(req.headers.authorization, opts.apiToken)) {
           await reply.code(401).send({ error: 'a valid bearer token is required' });
         }
       });

@@ -16,7 +16,7 @@
  */
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import { NoQuery, PaymentIdParams } from '../client/inputs';
+import { issueText, NoQuery, PaymentIdParams } from '../client/inputs';
 
 /** A key as shown in a message: bounded, and only its printable characters. */
 function shown(key: string): string {
@@ -31,9 +31,7 @@ export function issuesMessage(part: string, error: z.ZodError): string {
         const keys = issue.keys.map(shown).join(', ');
         return `unknown ${part} parameter${issue.keys.length > 1 ? 's' : ''} ${keys}`;
       }
-      const where = issue.path.map(String).join('.');
-      // The schemas' messages start with their field; zod's own ("expected string") do not.
-      return where && !issue.message.startsWith(`${where}:`) ? `${where}: ${issue.message}` : issue.message;
+      return issueText(issue);
     })
     .join('; ');
 }

@@ -184,6 +184,41 @@ describe('gateway: bad input is a 4xx with a message', () => {
     await app.close();
   });
 
+  it('a field named in its own message is named once ("idMember: 1-64 of", not "idMember: idMember:")', async () => {
+    const { app } = await gateway();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/klink/va',
+      headers: auth,
+      payload: {
+        idMember: 'no spaces allowed',
+        name: 'Budi',
+        hp: '081234567890',
+        email: 'budi@example.test',
+      },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error, 'idMember: 1-64 of A-Z a-z 0-9 . _ -');
+    await app.close();
+  });
+
+  it('the API token only as a bearer token: a bare token or another scheme is 401', async () => {
+    const { app } = await gateway();
+    const list = (authorization: string) =>
+      app.inject({ method: 'GET', url: '/v1/payments', headers: { authorization } });
+    for (const refused of [
+      API_TOKEN,
+      `Basic ${API_TOKEN}`,
+      `Bearer ${API_TOKEN}x`,
+      `Bearer`,
+      `Bearer ${API_TOKEN} x`,
+    ])
+      assert.equal((await list(refused)).statusCode, 401, refused);
+    for (const accepted of [`Bearer ${API_TOKEN}`, `bearer ${API_TOKEN}`, `BEARER  ${API_TOKEN}`])
+      assert.equal((await list(accepted)).statusCode, 200, accepted);
+    await app.close();
+  });
+
   it('an unexpected error in a /v1 route is a 500 saying only "internal error"; the log has it', async () => {
     const { app, logs } = await gateway({
       'transfer-1': { type: TRANSFER_WORKFLOW_TYPE, status: 'RUNNING' },
