@@ -196,9 +196,13 @@ export class PaysagaClient {
       if (signal?.aborted) stopOn();
       else signal?.addEventListener('abort', stopOn, { once: true });
     });
-    const call = connection.withDeadline(Date.now() + ms, () => connection.withAbortSignal(stop.signal, fn));
-    call.catch(() => undefined); // settles after the timer when given up on: nobody waits then
+    // Nobody may be waiting when either settles last (or when the call throws before racing).
+    late.catch(() => undefined);
     try {
+      const call = connection.withDeadline(Date.now() + ms, () =>
+        connection.withAbortSignal(stop.signal, fn),
+      );
+      call.catch(() => undefined);
       return await Promise.race([call, late]);
     } catch (err) {
       throw isDeadlineExceeded(err) ? new TemporalDeadlineError(ms, err) : err;
