@@ -4,20 +4,17 @@
  * running payment prints its view with `execution`; a terminated one prints TERMINATED with the
  * reason, and its stale view only under `lastView`, never as the payment's status.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { PpobAnswer, PpobSubmitInput } from '../../activities/ppob';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { ppobState } from '../../providers/ppob/states';
 import type { CodecKeys } from '../../workers/codec';
-import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../helpers/test-env';
+import { TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
 
 const TASK_QUEUE = 'paysaga-cli-status';
 const BIN = resolve(__dirname, '../../bin/paysaga.js');
@@ -43,23 +40,8 @@ const activities = {
 };
 
 describe('paysaga status: the run as Temporal sees it, beside the view (real CLI, real dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
+  const harness = useSagaTestEnv(activities, { taskQueue: TASK_QUEUE, codecKeys });
   const dataDir = mkdtempSync(join(tmpdir(), 'paysaga-cli-status-'));
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, TASK_QUEUE, activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, TASK_QUEUE);
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
 
   function status(id: string): Promise<{ code: number; out: any; stderr: string }> {
     return new Promise((done) => {
@@ -69,7 +51,7 @@ describe('paysaga status: the run as Temporal sees it, beside the view (real CLI
         {
           env: {
             ...process.env,
-            TEMPORAL_ADDRESS: env.address,
+            TEMPORAL_ADDRESS: harness.env.address,
             TEMPORAL_NAMESPACE: TEST_NAMESPACE,
             TEMPORAL_TASK_QUEUE: TASK_QUEUE,
             PAYSAGA_CODEC_KEY: key.toString('base64'),
@@ -92,11 +74,17 @@ describe('paysaga status: the run as Temporal sees it, beside the view (real CLI
     });
   }
   const start = (orderId: string, destination: string) =>
-    paysaga.startPpobPurchase({ orderId, kind: 'prepaid', productCode: 'S10', destination, pollSeconds: 30 });
+    harness.paysaga.startPpobPurchase({
+      orderId,
+      kind: 'prepaid',
+      productCode: 'S10',
+      destination,
+      pollSeconds: 30,
+    });
 
   it('completed: the view at the top, execution COMPLETED beside it', async () => {
     const { workflowId } = await start(`cli-ok-${process.pid}`, '081200000001');
-    await paysaga.result(workflowId);
+    await harness.paysaga.result(workflowId);
     const r = await status(workflowId);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.out.status, 'SUCCEEDED');
@@ -111,7 +99,7 @@ describe('paysaga status: the run as Temporal sees it, beside the view (real CLI
     assert.equal(live.out.execution.status, 'RUNNING');
     assert.equal(live.out.status, 'WAITING_FINAL');
 
-    await env.client.workflow.getHandle(workflowId).terminate('operator stopped it by hand');
+    await harness.env.client.workflow.getHandle(workflowId).terminate('operator stopped it by hand');
     const r = await status(workflowId);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.out.execution.status, 'TERMINATED');

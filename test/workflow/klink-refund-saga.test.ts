@@ -2,21 +2,18 @@
  * The K-Link escrow refund saga against a real Temporal dev server, with scripted activities so
  * every branch can be driven exactly. The end-to-end test runs it against the HTTP sandbox.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { RefundAcceptOutcome, RefundRequestOutcome } from '../../activities/klink';
-import { PaysagaClient } from '../../client/paysaga-client';
 import {
   KLINK_REFUND_WORKFLOW_TYPE,
   klinkRefundWorkflowId,
   type KLinkRefundView,
 } from '../../workflows/klink-refund-definitions';
 import { LEGACY_REVIEW_UPDATES } from '../../workflows/saga-definitions';
-import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+import { useSagaTestEnv } from '../helpers/test-env';
 
 interface Script {
   request?: () => Promise<RefundRequestOutcome>;
@@ -67,25 +64,9 @@ function newRefund(overrides: Record<string, unknown> = {}) {
 }
 
 describe('klink escrow refund saga (real Temporal dev server)', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
+  const harness = useSagaTestEnv(activities);
 
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, 'paysaga');
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
-
-  const view = (id: string) => paysaga.status<KLinkRefundView>(id);
+  const view = (id: string) => harness.paysaga.status<KLinkRefundView>(id);
   const waitForStatus = async (id: string, status: string) => {
     for (let i = 0; i < 100; i++) {
       if ((await view(id)).status === status) return;
@@ -96,13 +77,13 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
 
   it('accepts automatically when K-Link proposes exactly the expected order, member and amount', async () => {
     const r = newRefund();
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     assert.equal(workflowId, klinkRefundWorkflowId(r.idOrder));
-    const final = await paysaga.result<KLinkRefundView>(workflowId);
+    const final = await harness.paysaga.result<KLinkRefundView>(workflowId);
     assert.equal(final.status, 'REFUNDED');
     assert.equal(final.acceptedIdTrans, 137);
     assert.equal(count(calls.accept, r.idOrder), 1);
-    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    const sa = (await harness.env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(
       [sa.PaysagaProvider, sa.PaysagaStatus, sa.PaysagaOrderId, sa.PaysagaAmount],
       [['klink'], ['REFUNDED'], [r.idOrder], [90000]],
@@ -111,11 +92,11 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
 
   it('a repeated start finds the same refund', async () => {
     const r = newRefund();
-    const a = await paysaga.startKLinkRefund(r);
-    const b = await paysaga.startKLinkRefund(r);
+    const a = await harness.paysaga.startKLinkRefund(r);
+    const b = await harness.paysaga.startKLinkRefund(r);
     assert.equal(a.workflowId, b.workflowId);
-    await paysaga.result(a.workflowId);
-    await paysaga.startKLinkRefund(r);
+    await harness.paysaga.result(a.workflowId);
+    await harness.paysaga.startKLinkRefund(r);
     assert.equal(count(calls.request, r.idOrder), 1);
   });
 
@@ -124,8 +105,8 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     scripts.set(r.idOrder, {
       request: async () => ({ outcome: 'already-refunded', idTrans: 323, datetime: '2021-10-27 12:01:25' }),
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
-    const final = await paysaga.result<KLinkRefundView>(workflowId);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
+    const final = await harness.paysaga.result<KLinkRefundView>(workflowId);
     assert.deepEqual([final.status, final.acceptedIdTrans], ['REFUNDED', 323]);
     assert.equal(count(calls.accept, r.idOrder), 0);
   });
@@ -133,7 +114,7 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
   /** Parked for a person: NEEDS_REVIEW in the view and PaysagaNeedsReview=true, still running. */
   async function assertParked(workflowId: string) {
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
-    const d = await env.client.workflow.getHandle(workflowId).describe();
+    const d = await harness.env.client.workflow.getHandle(workflowId).describe();
     assert.equal(d.status.name, 'RUNNING', 'parked, not failed');
     assert.deepEqual(d.searchAttributes.PaysagaNeedsReview, [true]);
     return view(workflowId);
@@ -144,14 +125,14 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     scripts.set(r.idOrder, {
       request: async () => ({ outcome: 'needs-review', code: 'NOT_FOUND', message: 'data not found' }),
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     const parked = await assertParked(workflowId);
     assert.match(parked.review!.reason, /NOT_FOUND: data not found.*find where the money is/);
     assert.equal(parked.review!.code, 'NOT_FOUND');
     assert.deepEqual(parked.review!.actions, ['retry', 'mark-refunded', 'mark-not-refunded']);
     assert.equal(count(calls.accept, r.idOrder), 0);
     // The operator found the money was never taken.
-    const done = await paysaga.review<KLinkRefundView>(workflowId, {
+    const done = await harness.paysaga.review<KLinkRefundView>(workflowId, {
       action: 'mark-not-refunded',
       operator: 'ana',
       note: 'the member was never debited: checked the K-Wallet history',
@@ -165,12 +146,12 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     scripts.set(r.idOrder, {
       request: async () => ({ outcome: 'nothing-to-refund', message: 'data not found' }),
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     const parked = await assertParked(workflowId);
     assert.match(parked.review!.reason, /find where the money is/);
     // K-Link fixed its data: a retry asks again and refunds.
     scripts.delete(r.idOrder);
-    const done = await paysaga.review<KLinkRefundView>(workflowId, {
+    const done = await harness.paysaga.review<KLinkRefundView>(workflowId, {
       action: 'retry',
       operator: 'ana',
       note: 'K-Link restored the escrow row',
@@ -186,7 +167,7 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
         throw ApplicationFailure.nonRetryable('refund request refused: FAIL Order closed', 'RefundRefused');
       },
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     const parked = await assertParked(workflowId);
     assert.equal(parked.review!.activity, 'klinkEscrowRefundRequest');
     assert.match(parked.review!.reason, /klinkEscrowRefundRequest failed for good: refund request refused/);
@@ -195,24 +176,24 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
 
   it('data that does not match waits for an operator; a confirm of a proposed transaction refunds', async () => {
     const r = newRefund({ expectedAmount: 85000 });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
     const waiting = await view(workflowId);
     assert.match(waiting.mismatch ?? '', /amount 90000 != 85000/);
     assert.equal(waiting.candidates[0]?.idTrans, 137);
-    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    const sa = (await harness.env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(sa.PaysagaStatus, ['AWAITING_CONFIRMATION']);
 
     await assert.rejects(
-      paysaga.confirmRefund(workflowId, { idTrans: 999, operator: 'ana', note: 'looks right' }),
+      harness.paysaga.confirmRefund(workflowId, { idTrans: 999, operator: 'ana', note: 'looks right' }),
       /idTrans must be one K-Link proposed/,
     );
     await assert.rejects(
-      paysaga.confirmRefund(workflowId, { idTrans: 137, operator: 'ana', note: '' }),
+      harness.paysaga.confirmRefund(workflowId, { idTrans: 137, operator: 'ana', note: '' }),
       /note/,
     );
     assert.equal(count(calls.accept, r.idOrder), 0);
-    const done = await paysaga.confirmRefund(workflowId, {
+    const done = await harness.paysaga.confirmRefund(workflowId, {
       idTrans: 137,
       operator: 'ana',
       note: 'shipping was refunded apart',
@@ -239,9 +220,9 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
         ],
       }),
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
-    const done = await paysaga.rejectRefund(workflowId, {
+    const done = await harness.paysaga.rejectRefund(workflowId, {
       operator: 'budi',
       note: 'member does not match the order',
     });
@@ -251,12 +232,12 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
 
   it('unconfirmed at the deadline ends NOT_REFUNDED and moves nothing', async () => {
     const r = newRefund({ expectedAmount: 1 });
-    const handle = await env.client.workflow.start(KLINK_REFUND_WORKFLOW_TYPE, {
+    const handle = await harness.env.client.workflow.start(KLINK_REFUND_WORKFLOW_TYPE, {
       workflowId: klinkRefundWorkflowId(r.idOrder),
       taskQueue: 'paysaga',
       args: [{ ...r, confirmTimeoutSeconds: 1 }],
     });
-    const final = await paysaga.result<KLinkRefundView>(handle.workflowId);
+    const final = await harness.paysaga.result<KLinkRefundView>(handle.workflowId);
     assert.equal(final.status, 'NOT_REFUNDED');
     assert.match(final.timeline.at(-1)!.note, /deadline/);
     assert.equal(count(calls.accept, r.idOrder), 0);
@@ -274,7 +255,9 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
         return { outcome: 'already-refunded', idTrans: 137 };
       },
     });
-    const final = await paysaga.result<KLinkRefundView>((await paysaga.startKLinkRefund(r)).workflowId);
+    const final = await harness.paysaga.result<KLinkRefundView>(
+      (await harness.paysaga.startKLinkRefund(r)).workflowId,
+    );
     assert.equal(final.status, 'REFUNDED');
     assert.equal(count(calls.accept, r.idOrder), 2);
     assert.ok(
@@ -291,13 +274,13 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
           ? { outcome: 'refused', code: 'NOT_FOUND', message: 'data not found' }
           : { outcome: 'refunded' },
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
     const parked = await view(workflowId);
     assert.deepEqual(parked.review?.actions, ['retry', 'mark-refunded', 'mark-not-refunded']);
-    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    const sa = (await harness.env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(sa.PaysagaNeedsReview, [true]);
-    const done = await paysaga.review<KLinkRefundView>(workflowId, {
+    const done = await harness.paysaga.review<KLinkRefundView>(workflowId, {
       action: 'retry',
       operator: 'ana',
       note: 'K-Link fixed the escrow row',
@@ -310,9 +293,9 @@ describe('klink escrow refund saga (real Temporal dev server)', () => {
     scripts.set(r.idOrder, {
       accept: async () => ({ outcome: 'refused', code: 'FAIL', message: 'escrow locked' }),
     });
-    const { workflowId } = await paysaga.startKLinkRefund(r);
+    const { workflowId } = await harness.paysaga.startKLinkRefund(r);
     await assertParked(workflowId);
-    const done = await env.client.workflow
+    const done = await harness.env.client.workflow
       .getHandle(workflowId)
       .executeUpdate<KLinkRefundView, [object]>(LEGACY_REVIEW_UPDATES.klinkRefund, {
         args: [{ action: 'mark-refunded', operator: 'ana', note: 'refunded by K-Link support' }],

@@ -5,20 +5,17 @@
  * history is one transfer; one history cannot settle parks and is never sent again; a refusal is
  * FAILED; only a send that never reached K-Link is sent again.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { createKLinkActivities } from '../../activities/klink';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { ProviderRejection, ProviderTransportError } from '../../providers/http/errors';
 import type { KLinkClient, TransferInput } from '../../providers/klink/client';
 import type { HistoryEntry } from '../../providers/klink/schemas';
 import { wibDateTime } from '../../providers/klink/client';
 import type { KWalletTransferView } from '../../workflows/kwallet-transfer-definitions';
 import { SA_NEEDS_REVIEW } from '../../workflows/search-attributes';
-import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+import { useSagaTestEnv } from '../helpers/test-env';
 
 type Behaviour = 'ok' | 'timeout-after-commit' | 'timeout-before-commit' | 'refused' | 'not-sent-once';
 /** Per transfer id (found in the description): how K-Link behaves, and what it did. */
@@ -85,28 +82,12 @@ const klink = {
 } as unknown as KLinkClient;
 
 describe('K-Wallet transfer saga', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, 'paysaga', createKLinkActivities(klink));
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, 'paysaga');
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  const harness = useSagaTestEnv(createKLinkActivities(klink));
 
   const start = async (b: Behaviour, amount = 75_000) => {
     const transferId = `T-${randomUUID().slice(0, 8)}`;
     behaviour.set(transferId, b);
-    const answer = await paysaga.startKWalletTransfer({
+    const answer = await harness.paysaga.startKWalletTransfer({
       transferId,
       idMemberSend: `S-${transferId}`,
       idMemberReceipt: `R-${transferId}`,
@@ -116,7 +97,7 @@ describe('K-Wallet transfer saga', () => {
     });
     return { transferId, answer };
   };
-  const view = (id: string) => paysaga.status<KWalletTransferView>(`kwallet-transfer-${id}`);
+  const view = (id: string) => harness.paysaga.status<KWalletTransferView>(`kwallet-transfer-${id}`);
   const until = async (id: string, status: string) => {
     for (let i = 0; i < 150 && (await view(id)).status !== status; i++)
       await new Promise((r) => setTimeout(r, 100));
@@ -130,7 +111,7 @@ describe('K-Wallet transfer saga', () => {
     assert.equal(answer.settledBy, 'answer');
     assert.equal(sends.get(transferId), 1);
     // A repeated start finds the same transfer: nothing is sent again.
-    const again = await paysaga.startKWalletTransfer({
+    const again = await harness.paysaga.startKWalletTransfer({
       transferId,
       idMemberSend: `S-${transferId}`,
       idMemberReceipt: `R-${transferId}`,
@@ -156,12 +137,14 @@ describe('K-Wallet transfer saga', () => {
     const parked = await until(transferId, 'NEEDS_REVIEW');
     assert.match(parked.review!.reason, /history cannot settle it/);
     assert.deepEqual(parked.review!.actions, ['recheck', 'mark-transferred', 'mark-failed']);
-    const described = await env.client.workflow.getHandle(`kwallet-transfer-${transferId}`).describe();
+    const described = await harness.env.client.workflow
+      .getHandle(`kwallet-transfer-${transferId}`)
+      .describe();
     assert.equal(described.typedSearchAttributes.get(SA_NEEDS_REVIEW), true);
     assert.equal(sends.get(transferId), 1);
 
     // A recheck while history still shows nothing parks again.
-    const still = await paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
+    const still = await harness.paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
       action: 'recheck',
       operator: 'ana',
       note: 'asked K-Link, they are looking',
@@ -174,7 +157,7 @@ describe('K-Wallet transfer saga', () => {
       amount: 75_000,
       description: parked.description,
     });
-    const done = await paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
+    const done = await harness.paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
       action: 'recheck',
       operator: 'ana',
       note: 'K-Link says it went through',
@@ -189,7 +172,7 @@ describe('K-Wallet transfer saga', () => {
     // Same sender, same amount, someone else's description, just now.
     post(`S-${transferId}`, 'out', 75_000, 'XXXXX success Jubaidah Transfer Debit');
     behaviour.set(transferId, 'timeout-before-commit');
-    await paysaga.startKWalletTransfer({
+    await harness.paysaga.startKWalletTransfer({
       transferId,
       idMemberSend: `S-${transferId}`,
       idMemberReceipt: `R-${transferId}`,
@@ -200,7 +183,7 @@ describe('K-Wallet transfer saga', () => {
     const parked = await until(transferId, 'NEEDS_REVIEW');
     assert.match(parked.review!.reason, /without reference/);
     assert.equal(parked.candidates?.length, 1);
-    const failed = await paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
+    const failed = await harness.paysaga.review<KWalletTransferView>(`kwallet-transfer-${transferId}`, {
       action: 'mark-failed',
       operator: 'ana',
       note: 'that row is an older transfer; K-Link confirms ours never arrived',
@@ -225,7 +208,7 @@ describe('K-Wallet transfer saga', () => {
 
   it('refuses bad input with a clear message', async () => {
     await assert.rejects(
-      paysaga.startKWalletTransfer({
+      harness.paysaga.startKWalletTransfer({
         transferId: 'T-x',
         idMemberSend: 'A',
         idMemberReceipt: 'A',
@@ -235,7 +218,7 @@ describe('K-Wallet transfer saga', () => {
       /idMemberReceipt: must differ from idMemberSend/,
     );
     await assert.rejects(
-      paysaga.startKWalletTransfer({
+      harness.paysaga.startKWalletTransfer({
         transferId: 'T-x',
         idMemberSend: 'A',
         idMemberReceipt: 'B',

@@ -5,13 +5,10 @@
  * once spent (nothing sent to Prakerja), is taken atomically by concurrent payments, frees with
  * its window, and never names the token in a workflow id or a raw history.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { PaysagaConflictError } from '../../client/inputs';
 import type { AuthorizeActivityInput, AuthorizeOutcome } from '../../activities/prakerja';
 import { createOtpBudgetActivities, tokenDigest, type OtpBudgetSettings } from '../../activities/otp-budget';
@@ -22,7 +19,7 @@ import {
 } from '../../workflows/otp-budget-definitions';
 import type { PrakerjaPaymentView } from '../../workflows/prakerja-definitions';
 import { historyText } from '../helpers/history-text';
-import { createTestWorker, startTestEnv, TEST_NAMESPACE, testCodecKeys } from '../helpers/test-env';
+import { TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
 
 const RIGHT_OTP = '123456';
 const WRONG_OTP = '000000';
@@ -60,28 +57,14 @@ const newToken = () => `ptk_budget_${randomUUID()}`;
 const calledFor = (invoice: string) => authorizeCalls.filter((i) => i === invoice).length;
 
 describe('OTP guessing budget (real Temporal dev server)', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    const budget = createOtpBudgetActivities(env.client, TASK_QUEUE, SETTINGS);
-    worker = await createTestWorker(env, codecKeys, TASK_QUEUE, { ...prakerja, ...budget });
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, TASK_QUEUE);
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  const harness = useSagaTestEnv(
+    (env) => ({ ...prakerja, ...createOtpBudgetActivities(env.client, TASK_QUEUE, SETTINGS) }),
+    { taskQueue: TASK_QUEUE },
+  );
 
   async function pay(paymentToken: string, extra: Record<string, unknown> = {}) {
     const invoiceCode = `budget-${randomUUID().slice(0, 8)}`;
-    const { workflowId } = await paysaga.startPrakerjaPayment({
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment({
       invoiceCode,
       invoiceUrl: `https://merchant.example/invoices/${invoiceCode}`,
       paymentToken,
@@ -93,22 +76,22 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
   }
 
   const budgetUsed = async (kind: 'token' | 'invoice', name: string) =>
-    (await env.client.workflow.getHandle(otpBudgetWorkflowId(kind, name)).query(otpBudgetQuery)).used;
+    (await harness.env.client.workflow.getHandle(otpBudgetWorkflowId(kind, name)).query(otpBudgetQuery)).used;
 
   it('one token across payments: once its wrong OTPs spend the budget, even the right OTP is refused and never sent', async () => {
     const token = newToken();
     const a = await pay(token, { maxOtpAttempts: 3 });
-    for (let i = 0; i < 3; i++) await paysaga.submitOtp(a.workflowId, { otp: WRONG_OTP });
-    assert.equal((await paysaga.result<PrakerjaPaymentView>(a.workflowId)).status, 'FAILED');
+    for (let i = 0; i < 3; i++) await harness.paysaga.submitOtp(a.workflowId, { otp: WRONG_OTP });
+    assert.equal((await harness.paysaga.result<PrakerjaPaymentView>(a.workflowId)).status, 'FAILED');
 
     const b = await pay(token);
-    const wrong = await paysaga.submitOtp(b.workflowId, { otp: WRONG_OTP });
+    const wrong = await harness.paysaga.submitOtp(b.workflowId, { otp: WRONG_OTP });
     assert.deepEqual(
       [wrong.reason, wrong.status],
       ['wrong-otp', 'AWAITING_OTP'],
       'the 4th guess still reaches Prakerja',
     );
-    await assert.rejects(paysaga.submitOtp(b.workflowId, { otp: RIGHT_OTP }), (err: Error) => {
+    await assert.rejects(harness.paysaga.submitOtp(b.workflowId, { otp: RIGHT_OTP }), (err: Error) => {
       assert.ok(err instanceof PaysagaConflictError, `a conflict (409 at REST), got ${err.name}`);
       assert.match(
         err.message,
@@ -116,28 +99,28 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
       );
       return true;
     });
-    const ended = await paysaga.result<PrakerjaPaymentView>(b.workflowId);
+    const ended = await harness.paysaga.result<PrakerjaPaymentView>(b.workflowId);
     assert.equal(ended.status, 'FAILED');
     assert.match(ended.timeline.at(-1)!.note, /nothing was sent to Prakerja/);
     assert.equal(calledFor(b.invoiceCode), 1, 'the refused right OTP never reached Prakerja');
 
     const c = await pay(token);
     await assert.rejects(
-      paysaga.submitOtp(c.workflowId, { otp: RIGHT_OTP }),
+      harness.paysaga.submitOtp(c.workflowId, { otp: RIGHT_OTP }),
       new RegExp(OTP_BUDGET_EXHAUSTED),
     );
     assert.equal(calledFor(c.invoiceCode), 0);
-    assert.equal((await paysaga.result<PrakerjaPaymentView>(c.workflowId)).status, 'FAILED');
+    assert.equal((await harness.paysaga.result<PrakerjaPaymentView>(c.workflowId)).status, 'FAILED');
   });
 
   it('one invoice: the budget caps its attempts below the maxOtpAttempts its caller asked for', async () => {
     const p = await pay(newToken(), { maxOtpAttempts: 10 });
     for (let i = 0; i < SETTINGS.perInvoice; i++) {
-      const r = await paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
+      const r = await harness.paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
       assert.equal(r.reason, 'wrong-otp');
     }
     await assert.rejects(
-      paysaga.submitOtp(p.workflowId, { otp: RIGHT_OTP }),
+      harness.paysaga.submitOtp(p.workflowId, { otp: RIGHT_OTP }),
       /otp-budget-exhausted: this invoice has used its 3 OTP attempts/,
     );
     assert.equal(calledFor(p.invoiceCode), SETTINGS.perInvoice);
@@ -146,9 +129,9 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
   it('a right OTP gives its unit back; a wrong one keeps it', async () => {
     const token = newToken();
     const p = await pay(token);
-    await paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
-    assert.equal((await paysaga.submitOtp(p.workflowId, { otp: RIGHT_OTP })).accepted, true);
-    assert.equal((await paysaga.result<PrakerjaPaymentView>(p.workflowId)).status, 'COMPLETED');
+    await harness.paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
+    assert.equal((await harness.paysaga.submitOtp(p.workflowId, { otp: RIGHT_OTP })).accepted, true);
+    assert.equal((await harness.paysaga.result<PrakerjaPaymentView>(p.workflowId)).status, 'COMPLETED');
     assert.equal(await budgetUsed('token', tokenDigest(SETTINGS.key, token)), 1);
     assert.equal(await budgetUsed('invoice', p.invoiceCode), 1);
   });
@@ -157,7 +140,7 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
     const token = newToken();
     const payments = await Promise.all(Array.from({ length: 7 }, () => pay(token)));
     const answers = await Promise.allSettled(
-      payments.map((p) => paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP })),
+      payments.map((p) => harness.paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP })),
     );
     const refused = answers.filter((a) => a.status === 'rejected');
     assert.equal(answers.length - refused.length, SETTINGS.perToken, 'one unit each, no more');
@@ -172,7 +155,7 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
 
   it('a unit frees when its window ends, and an empty budget workflow ends', async () => {
     // Same task queue and workflows, a 2-second window: the window travels with each request.
-    const short = createOtpBudgetActivities(env.client, TASK_QUEUE, {
+    const short = createOtpBudgetActivities(harness.env.client, TASK_QUEUE, {
       ...SETTINGS,
       perToken: 1,
       windowSeconds: 2,
@@ -194,7 +177,7 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal((await short.otpBudgetReserve(input(3))).outcome, 'reserved', 'free again after the window');
 
-    const handle = env.client.workflow.getHandle(
+    const handle = harness.env.client.workflow.getHandle(
       otpBudgetWorkflowId('token', tokenDigest(SETTINGS.key, token)),
     );
     const deadline = Date.now() + 30_000;
@@ -208,15 +191,15 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
   it('the token is never in a budget id or a raw history', async () => {
     const token = newToken();
     const p = await pay(token);
-    await paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
+    await harness.paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
     const budgetId = otpBudgetWorkflowId('token', tokenDigest(SETTINGS.key, token));
     assert.ok(!budgetId.includes(token));
-    const raw = new Client({ connection: env.client.connection, namespace: TEST_NAMESPACE });
+    const raw = new Client({ connection: harness.env.client.connection, namespace: TEST_NAMESPACE });
     for (const id of [budgetId, p.workflowId]) {
       const text = historyText(await raw.workflow.getHandle(id).fetchHistory());
       assert.ok(text.length > 0);
       assert.ok(!text.includes(token), `the token is in ${id}'s raw history`);
     }
-    await paysaga.cancel(p.workflowId, { reason: 'test over' });
+    await harness.paysaga.cancel(p.workflowId, { reason: 'test over' });
   });
 });

@@ -4,20 +4,17 @@
  * parks, a status call out of retries parks with the activity named, an unclear create is never
  * made twice, and two operators resolving at once get one applied and one clear refusal.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AliKassaStatus, PayoutCreateOutcome, PayoutInput } from '../../activities/alikassa';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { aliKassaProviderState } from '../../providers/alikassa/states';
 import { PAYOUT_REVIEW_ACTIONS, type PayoutView } from '../../workflows/payout-definitions';
 import { resolveReviewUpdate } from '../../workflows/saga-definitions';
 import { SA_NEEDS_REVIEW } from '../../workflows/search-attributes';
-import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+import { useSagaTestEnv } from '../helpers/test-env';
 
 interface Script {
   create?: PayoutCreateOutcome;
@@ -50,28 +47,12 @@ const activities = {
 };
 
 describe('AliKassa payout saga', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, 'paysaga');
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  const harness = useSagaTestEnv(activities);
 
   const start = async (script: Script): Promise<WorkflowHandle> => {
     const orderId = `PO-${randomUUID().slice(0, 8)}`;
     scripts.set(orderId, script);
-    const { workflowId } = await paysaga.startPayout({
+    const { workflowId } = await harness.paysaga.startPayout({
       orderId,
       amount: 250_000,
       bankCode: 'PMTB',
@@ -80,9 +61,9 @@ describe('AliKassa payout saga', () => {
       lastName: 'Aminah',
       pollSeconds: 1,
     });
-    return env.client.workflow.getHandle(workflowId);
+    return harness.env.client.workflow.getHandle(workflowId);
   };
-  const view = (h: WorkflowHandle) => paysaga.status<PayoutView>(h.workflowId);
+  const view = (h: WorkflowHandle) => harness.paysaga.status<PayoutView>(h.workflowId);
   const until = async (h: WorkflowHandle, status: string) => {
     for (let i = 0; i < 100 && (await view(h)).status !== status; i++)
       await new Promise((r) => setTimeout(r, 100));

@@ -5,19 +5,16 @@
  * engine does not know, an inquiry that fails for good; and an inquiry answer without a bill
  * amount, which ends FAILED (nothing was paid) with the answer kept.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { KWalletPayOutcome, RefundAcceptOutcome, RefundRequestOutcome } from '../../activities/klink';
 import type { PpobAnswer, PpobInquiryOutcome, PpobSubmitInput } from '../../activities/ppob';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { ppobState } from '../../providers/ppob/states';
 import { ppobCallbackSignal, type PpobPurchaseView } from '../../workflows/ppob-definitions';
 import { LEGACY_REVIEW_UPDATES } from '../../workflows/saga-definitions';
-import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+import { useSagaTestEnv } from '../helpers/test-env';
 
 interface Script {
   /**
@@ -100,23 +97,7 @@ const activities = {
 };
 
 describe('ppob purchase saga (real Temporal dev server)', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, 'paysaga');
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  const harness = useSagaTestEnv(activities);
 
   /** A purchase whose destination is its script key. */
   function purchase(script: Script, extra: Record<string, unknown> = {}) {
@@ -131,8 +112,8 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       ...extra,
     };
   }
-  const view = (id: string) => paysaga.status<PpobPurchaseView>(id);
-  const describe_ = (id: string) => env.client.workflow.getHandle(id).describe();
+  const view = (id: string) => harness.paysaga.status<PpobPurchaseView>(id);
+  const describe_ = (id: string) => harness.env.client.workflow.getHandle(id).describe();
   const waitForStatus = async (id: string, status: string) => {
     for (let i = 0; i < 150; i++) {
       if ((await view(id)).status === status) return;
@@ -143,14 +124,14 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('prepaid: Waiting, then Success by polling, SN delivered; the refid is the one derived at start', async () => {
     const p = purchase({ answers: ['Waiting', 'Pending', 'Success'] });
-    const { workflowId, refid } = await paysaga.startPpobPurchase(p);
-    const again = await paysaga.startPpobPurchase(p);
+    const { workflowId, refid } = await harness.paysaga.startPpobPurchase(p);
+    const again = await harness.paysaga.startPpobPurchase(p);
     assert.equal(again.refid, refid, 'the same order derives the same refid');
-    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(workflowId);
     assert.equal(final.status, 'SUCCEEDED');
     assert.equal(final.sn, `SN-${p.destination}`);
     assert.equal(final.refid, refid);
-    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    const sa = (await harness.env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(
       [sa.PaysagaProvider, sa.PaysagaStatus, sa.PaysagaProviderRef],
       [['ppob'], ['SUCCEEDED'], [String(refid)]],
@@ -162,12 +143,12 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Pending', 'Failed'] },
       { funding: { idMember: 'm1', amount: 10_500 }, pollSeconds: 600 },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'WAITING_FINAL');
-    await env.client.workflow
+    await harness.env.client.workflow
       .getHandle(workflowId)
       .signal(ppobCallbackSignal, { status: 'Failed', receivedAt: new Date().toISOString() });
-    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(workflowId);
     assert.equal(final.status, 'REFUNDED');
     assert.equal(final.refundWorkflowId, `klink-refund-ppob-o-${p.destination}`);
     assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 1);
@@ -176,12 +157,12 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('a callback that says Success while the provider says Failed is not believed', async () => {
     const p = purchase({ answers: ['Pending', 'Failed'] }, { pollSeconds: 600 });
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'WAITING_FINAL');
-    await env.client.workflow
+    await harness.env.client.workflow
       .getHandle(workflowId)
       .signal(ppobCallbackSignal, { status: 'Success', sn: 'FORGED', receivedAt: new Date().toISOString() });
-    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(workflowId);
     assert.equal(final.status, 'FAILED');
     assert.equal(final.sn, undefined);
   });
@@ -191,17 +172,17 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Pending'] },
       { funding: { idMember: 'm1', amount: 10_500 }, finalDeadlineSeconds: 5 },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
     assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0, 'never refunded blind');
-    const sa = (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    const sa = (await harness.env.client.workflow.getHandle(workflowId).describe()).searchAttributes;
     assert.deepEqual(sa.PaysagaNeedsReview, [true]);
     scripts.get(p.destination)!.answers = ['Success'];
     calls.submit = calls.submit.filter((d) => d !== p.destination);
-    await env.client.workflow
+    await harness.env.client.workflow
       .getHandle(workflowId)
       .signal(ppobCallbackSignal, { status: 'Success', sn: 'x', receivedAt: new Date().toISOString() });
-    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(workflowId);
     assert.equal(final.status, 'SUCCEEDED');
     assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0);
   });
@@ -211,17 +192,17 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Pending'] },
       { funding: { idMember: 'm1', amount: 10_500 }, finalDeadlineSeconds: 5 },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
     await assert.rejects(
-      paysaga.review(workflowId, {
+      harness.paysaga.review(workflowId, {
         action: 'mark-succeeded',
         operator: 'ana',
         note: 'provider says delivered',
       }),
       /sn/,
     );
-    const done = await paysaga.review<PpobPurchaseView>(workflowId, {
+    const done = await harness.paysaga.review<PpobPurchaseView>(workflowId, {
       action: 'mark-failed',
       operator: 'ana',
       note: 'provider confirmed Failed by phone',
@@ -237,7 +218,9 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       },
       { funding: { idMember: 'm1', amount: 10_500 } },
     );
-    const final = await paysaga.result<PpobPurchaseView>((await paysaga.startPpobPurchase(p)).workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(
+      (await harness.paysaga.startPpobPurchase(p)).workflowId,
+    );
     assert.equal(final.status, 'FAILED');
     assert.equal(count(calls.submit, p.destination), 0);
   });
@@ -247,9 +230,9 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Success'], pay: { outcome: 'conflict', detail: 'id_order paid by someone else' } },
       { funding: { idMember: 'm1', amount: 10_500 } },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'NEEDS_REVIEW');
-    await env.client.workflow
+    await harness.env.client.workflow
       .getHandle(workflowId)
       .signal(ppobCallbackSignal, { status: 'Success', sn: 'FORGED', receivedAt: new Date().toISOString() });
     await new Promise((r) => setTimeout(r, 1000));
@@ -264,7 +247,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Success'] },
       { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
     );
-    const start = await paysaga.startPpobPurchase(p);
+    const start = await harness.paysaga.startPpobPurchase(p);
     const { workflowId } = start;
     const bill = { inqId: `INQ-${p.destination}`, amount: 125_000, customerName: 'BUDI' };
     assert.equal(
@@ -276,18 +259,18 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     const waiting = await view(workflowId);
     assert.deepEqual(waiting.bill, bill);
     assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0, 'nothing taken before the caller confirms');
-    const confirmed = await paysaga.confirmBill(workflowId, { accept: true });
+    const confirmed = await harness.paysaga.confirmBill(workflowId, { accept: true });
     assert.notEqual(confirmed.status, 'AWAITING_CONFIRMATION');
-    const final = await paysaga.result<PpobPurchaseView>(workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(workflowId);
     assert.equal(final.status, 'SUCCEEDED');
     assert.equal(final.funded?.amount, 125_000, 'funded with the bill amount');
   });
 
   it('postpaid: a declined bill is cancelled and nothing is submitted', async () => {
     const p = purchase({ answers: ['Success'] }, { kind: 'postpaid', productCode: 'INQPLN' });
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await waitForStatus(workflowId, 'AWAITING_CONFIRMATION');
-    assert.equal((await paysaga.confirmBill(workflowId, { accept: false })).status, 'CANCELLED');
+    assert.equal((await harness.paysaga.confirmBill(workflowId, { accept: false })).status, 'CANCELLED');
     assert.equal(count(calls.submit, p.destination), 0);
   });
 
@@ -303,7 +286,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('a status word the engine does not know in the submit answer parks at once; never refunded', async () => {
     const p = purchase({ answers: ['Refunded'] }, { funding: { idMember: 'm1', amount: 10_500 } });
-    const start = await paysaga.startPpobPurchase(p);
+    const start = await harness.paysaga.startPpobPurchase(p);
     assert.notEqual(start.status, 'SUCCEEDED', 'a prepaid start answers at once, before the submit');
     const parked = await assertParked(start.workflowId);
     assert.match(parked.review!.reason, /"Refunded".*does not know/);
@@ -311,7 +294,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     assert.equal(parked.providerStatus, 'Refunded');
     assert.equal(count(calls.submit, p.destination), 1, 'not asked again and again');
     assert.equal(count(calls.refundAccept, `ppob-o-${p.destination}`), 0, 'never read as failed');
-    const done = await paysaga.review<PpobPurchaseView>(start.workflowId, {
+    const done = await harness.paysaga.review<PpobPurchaseView>(start.workflowId, {
       action: 'mark-succeeded',
       operator: 'ana',
       note: 'provider confirmed delivery',
@@ -322,7 +305,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('a status word the engine does not know on a later status check parks (never read as "not yet")', async () => {
     const p = purchase({ answers: ['Pending', 'Pending', 'Suspect'] });
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     const parked = await assertParked(workflowId);
     assert.match(parked.review!.reason, /status check: "Suspect"/);
     assert.equal(count(calls.submit, p.destination), 3);
@@ -331,7 +314,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
     // A recheck the provider now answers Success settles it.
     scripts.get(p.destination)!.answers = ['Success'];
     calls.submit = calls.submit.filter((d) => d !== p.destination);
-    const done = await paysaga.review<PpobPurchaseView>(workflowId, {
+    const done = await harness.paysaga.review<PpobPurchaseView>(workflowId, {
       action: 'recheck',
       operator: 'ana',
       note: 'provider says it is final now',
@@ -341,7 +324,9 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('a result recorded before the kernel (a word, no state) is read by its word', async () => {
     const p = purchase({ answers: ['Pending', 'Success'], withoutState: true });
-    const final = await paysaga.result<PpobPurchaseView>((await paysaga.startPpobPurchase(p)).workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(
+      (await harness.paysaga.startPpobPurchase(p)).workflowId,
+    );
     assert.equal(final.status, 'SUCCEEDED');
   });
 
@@ -350,13 +335,13 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Success'], inquiryFails: true },
       { kind: 'postpaid', productCode: 'INQPLN' },
     );
-    const start = await paysaga.startPpobPurchase(p);
+    const start = await harness.paysaga.startPpobPurchase(p);
     assert.equal(start.status, 'NEEDS_REVIEW');
     const parked = await assertParked(start.workflowId);
     assert.equal(parked.review!.activity, 'ppobInquiry');
     assert.match(parked.review!.reason, /ppobInquiry failed for good: inquiry answer unreadable/);
     assert.deepEqual(parked.review!.actions, ['mark-failed', 'mark-resolved'], 'no recheck: it would buy');
-    const done = await paysaga.review<PpobPurchaseView>(start.workflowId, {
+    const done = await harness.paysaga.review<PpobPurchaseView>(start.workflowId, {
       action: 'mark-failed',
       operator: 'ana',
       note: 'customer number wrong',
@@ -380,9 +365,9 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       },
       { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
     );
-    const start = await paysaga.startPpobPurchase(p);
+    const start = await harness.paysaga.startPpobPurchase(p);
     assert.equal(start.status, 'FAILED', 'the start answers with the ending (update-with-start)');
-    const final = await paysaga.result<PpobPurchaseView>(start.workflowId);
+    const final = await harness.paysaga.result<PpobPurchaseView>(start.workflowId);
     assert.equal(final.status, 'FAILED');
     assert.equal(final.bill, undefined, 'no bill was offered to confirm');
     const last = final.timeline.at(-1)!;
@@ -401,7 +386,7 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
       { answers: ['Success'], inquiry: { outcome: 'unclear', status: 'Hold', message: 'under review' } },
       { kind: 'postpaid', productCode: 'INQPLN', funding: { idMember: 'm1', amount: 1 } },
     );
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     const parked = await assertParked(workflowId);
     assert.match(parked.review!.reason, /inquiry answered "Hold"/);
     assert.equal(count(calls.pay, `ppob-o-${p.destination}`), 0);
@@ -409,9 +394,9 @@ describe('ppob purchase saga (real Temporal dev server)', () => {
 
   it('the review Update name used before the kernel still resolves a parked purchase', async () => {
     const p = purchase({ answers: ['Pending'] }, { finalDeadlineSeconds: 5 });
-    const { workflowId } = await paysaga.startPpobPurchase(p);
+    const { workflowId } = await harness.paysaga.startPpobPurchase(p);
     await assertParked(workflowId);
-    const done = await env.client.workflow
+    const done = await harness.env.client.workflow
       .getHandle(workflowId)
       .executeUpdate<PpobPurchaseView, [object]>(LEGACY_REVIEW_UPDATES.ppob, {
         args: [{ action: 'mark-failed', operator: 'ana', note: 'provider confirmed Failed' }],

@@ -3,20 +3,17 @@
  * scripted activities so each branch of the saga can be driven exactly. The end-to-end tests
  * run the same saga against the HTTP sandbox.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { PaysagaInputError } from '../../client/inputs';
 import type { AuthorizeActivityInput, AuthorizeOutcome, VoidOutcome } from '../../activities/prakerja';
 import type { FulfilmentRequest } from '../../activities/fulfilment';
 import type { OtpBudgetOutcome } from '../../workflows/otp-budget-definitions';
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyText } from '../helpers/history-text';
-import { createTestWorker, startTestEnv, TEST_NAMESPACE, testCodecKeys } from '../helpers/test-env';
+import { TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
 import {
   PRAKERJA_WORKFLOW_TYPE,
   prakerjaWorkflowId,
@@ -85,42 +82,25 @@ function newPayment(overrides: Record<string, unknown> = {}) {
 }
 
 describe('prakerja saga (real Temporal dev server)', () => {
-  const codecKeys = testCodecKeys();
   const taskQueue = 'paysaga';
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
-
-  before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, taskQueue, activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, taskQueue);
-  });
-
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  const harness = useSagaTestEnv(activities, { taskQueue });
 
   it('wrong OTP, then the right one: authorized, fulfilled, COMPLETED, search attributes kept', async () => {
     const p = newPayment();
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
     assert.equal(workflowId, prakerjaWorkflowId(p.invoiceCode));
 
-    const wrong = await paysaga.submitOtp(workflowId, { otp: '000000' });
+    const wrong = await harness.paysaga.submitOtp(workflowId, { otp: '000000' });
     assert.deepEqual(
       [wrong.accepted, wrong.reason, wrong.attemptsLeft, wrong.status],
       [false, 'wrong-otp', 2, 'AWAITING_OTP'],
     );
 
-    const right = await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    const right = await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
     assert.equal(right.accepted, true);
     assert.equal(right.transactionCode, `TRX${p.invoiceCode}`);
 
-    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
+    const final = await harness.paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'COMPLETED');
     assert.equal(final.fulfilmentReference, `ref-${p.invoiceCode}`);
     assert.deepEqual(
@@ -128,7 +108,7 @@ describe('prakerja saga (real Temporal dev server)', () => {
       ['AWAITING_OTP', 'AUTHORIZING', 'AWAITING_OTP', 'AUTHORIZING', 'FULFILLING', 'COMPLETED'],
     );
 
-    const desc = await env.client.workflow.getHandle(workflowId).describe();
+    const desc = await harness.env.client.workflow.getHandle(workflowId).describe();
     const sa = desc.searchAttributes;
     assert.deepEqual(sa.PaysagaStatus, ['COMPLETED']);
     assert.deepEqual(sa.PaysagaProvider, ['prakerja']);
@@ -139,31 +119,33 @@ describe('prakerja saga (real Temporal dev server)', () => {
 
   it('a repeated start returns the same payment, and never starts a closed one again', async () => {
     const p = newPayment();
-    const first = await paysaga.startPrakerjaPayment(p);
-    const again = await paysaga.startPrakerjaPayment(p);
+    const first = await harness.paysaga.startPrakerjaPayment(p);
+    const again = await harness.paysaga.startPrakerjaPayment(p);
     assert.equal(again.workflowId, first.workflowId);
-    const handle = env.client.workflow.getHandle(first.workflowId);
+    const handle = harness.env.client.workflow.getHandle(first.workflowId);
     const runId = (await handle.describe()).runId;
-    assert.equal((await env.client.workflow.getHandle(first.workflowId).describe()).runId, runId);
+    assert.equal((await harness.env.client.workflow.getHandle(first.workflowId).describe()).runId, runId);
 
-    await paysaga.submitOtp(first.workflowId, { otp: RIGHT_OTP });
-    await paysaga.result(first.workflowId);
-    await paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(first.workflowId, { otp: RIGHT_OTP });
+    await harness.paysaga.result(first.workflowId);
+    await harness.paysaga.startPrakerjaPayment(p);
     assert.equal((await handle.describe()).runId, runId, 'no new run after the payment closed');
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 1);
   });
 
   it('refuses a malformed OTP with a clear error; the saga keeps waiting with its attempts intact', async () => {
     const p = newPayment();
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await assert.rejects(paysaga.submitOtp(workflowId, { otp: '12ab' }), (err: Error) => {
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await assert.rejects(harness.paysaga.submitOtp(workflowId, { otp: '12ab' }), (err: Error) => {
       assert.ok(err instanceof PaysagaInputError);
       assert.match(err.message, /otp must be 4 to 8 digits/);
       return true;
     });
     // Past the client's own check, the workflow's validator refuses too (a caller on another SDK).
     await assert.rejects(
-      env.client.workflow.getHandle(workflowId).executeUpdate('submitOtp', { args: [{ otp: 'abc' }] }),
+      harness.env.client.workflow
+        .getHandle(workflowId)
+        .executeUpdate('submitOtp', { args: [{ otp: 'abc' }] }),
       (err: Error) => {
         assert.match(
           String((err.cause as Error | undefined)?.message),
@@ -172,32 +154,32 @@ describe('prakerja saga (real Temporal dev server)', () => {
         return true;
       },
     );
-    const view = await paysaga.status<PrakerjaPaymentView>(workflowId);
+    const view = await harness.paysaga.status<PrakerjaPaymentView>(workflowId);
     assert.equal(view.status, 'AWAITING_OTP');
     assert.equal(view.otpAttemptsLeft, 3);
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 0);
-    const ok = await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    const ok = await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
     assert.equal(ok.accepted, true);
   });
 
   it('fails after the last wrong OTP without charging', async () => {
     const p = newPayment({ maxOtpAttempts: 2 });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.submitOtp(workflowId, { otp: '111111' });
-    const last = await paysaga.submitOtp(workflowId, { otp: '222222' });
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(workflowId, { otp: '111111' });
+    const last = await harness.paysaga.submitOtp(workflowId, { otp: '222222' });
     assert.deepEqual([last.accepted, last.status, last.attemptsLeft], [false, 'FAILED', 0]);
-    assert.equal((await paysaga.result(workflowId)).status, 'FAILED');
-    await assert.rejects(paysaga.submitOtp(workflowId, { otp: RIGHT_OTP }));
+    assert.equal((await harness.paysaga.result(workflowId)).status, 'FAILED');
+    await assert.rejects(harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP }));
   });
 
   it('expires at the OTP deadline', async () => {
     const p = newPayment();
-    const handle = await env.client.workflow.start(PRAKERJA_WORKFLOW_TYPE, {
+    const handle = await harness.env.client.workflow.start(PRAKERJA_WORKFLOW_TYPE, {
       workflowId: prakerjaWorkflowId(p.invoiceCode),
       taskQueue,
       args: [{ ...p, otpTimeoutSeconds: 1 }],
     });
-    const final = await paysaga.result(handle.workflowId);
+    const final = await harness.paysaga.result(handle.workflowId);
     assert.equal(final.status, 'EXPIRED');
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 0);
   });
@@ -209,9 +191,9 @@ describe('prakerja saga (real Temporal dev server)', () => {
         throw ApplicationFailure.nonRetryable('merchant refused', 'FulfilmentRejected');
       },
     });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    const final = await harness.paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'VOIDED');
     assert.deepEqual(
       calls.void.filter((i) => i === p.invoiceCode),
@@ -227,9 +209,9 @@ describe('prakerja saga (real Temporal dev server)', () => {
       },
       void: async () => ({ outcome: 'already-voided', message: 'Transaksi sudah dibatalkan sebelumnya' }),
     });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    assert.equal((await paysaga.result(workflowId)).status, 'VOIDED');
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    assert.equal((await harness.paysaga.result(workflowId)).status, 'VOIDED');
   });
 
   it('a cancel while authorizing voids once the authorization lands', async () => {
@@ -242,13 +224,13 @@ describe('prakerja saga (real Temporal dev server)', () => {
         return { outcome: 'authorized', transactionCode: 'TRXC', amount: 20000, providerStatus: 'SUCCESS' };
       },
     });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    const otp = paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    await waitFor(async () => (await paysaga.status(workflowId)).status === 'AUTHORIZING');
-    await paysaga.cancel(workflowId, { reason: 'customer changed their mind' });
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    const otp = harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    await waitFor(async () => (await harness.paysaga.status(workflowId)).status === 'AUTHORIZING');
+    await harness.paysaga.cancel(workflowId, { reason: 'customer changed their mind' });
     release();
     await otp;
-    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
+    const final = await harness.paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.status, 'VOIDED');
     assert.equal(calls.fulfil.filter((i) => i === p.invoiceCode).length, 0, 'nothing delivered');
     assert.equal(calls.void.filter((i) => i === p.invoiceCode).length, 1);
@@ -256,9 +238,9 @@ describe('prakerja saga (real Temporal dev server)', () => {
 
   it('a cancel before the OTP ends the payment without any provider call', async () => {
     const p = newPayment();
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.cancel(workflowId, { reason: 'cart abandoned' });
-    assert.equal((await paysaga.result(workflowId)).status, 'CANCELLED');
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.cancel(workflowId, { reason: 'cart abandoned' });
+    assert.equal((await harness.paysaga.result(workflowId)).status, 'CANCELLED');
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 0);
   });
 
@@ -275,30 +257,34 @@ describe('prakerja saga (real Temporal dev server)', () => {
         documented: true,
       }),
     });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    await waitFor(async () => (await paysaga.status(workflowId)).status === 'NEEDS_REVIEW');
-    const view = await paysaga.status<PrakerjaPaymentView>(workflowId);
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    await waitFor(async () => (await harness.paysaga.status(workflowId)).status === 'NEEDS_REVIEW');
+    const view = await harness.paysaga.status<PrakerjaPaymentView>(workflowId);
     assert.equal(view.review?.code, 'ERRVOD40004');
     assert.deepEqual(view.review?.actions, ['retry-void', 'mark-voided', 'mark-completed']);
 
     await waitFor(async () =>
-      (await paysaga.list({ needsReview: true })).some((s) => s.workflowId === workflowId),
+      (await harness.paysaga.list({ needsReview: true })).some((s) => s.workflowId === workflowId),
     );
 
     await assert.rejects(
-      paysaga.review(workflowId, { action: 'mark-failed', note: 'checked with ops', operator: 'ana' }),
+      harness.paysaga.review(workflowId, {
+        action: 'mark-failed',
+        note: 'checked with ops',
+        operator: 'ana',
+      }),
       /action must be one of/,
     );
-    const resolved = await paysaga.review(workflowId, {
+    const resolved = await harness.paysaga.review(workflowId, {
       action: 'mark-voided',
       note: 'Prakerja ops voided it, ticket 42',
       operator: 'ana',
     });
     assert.equal(resolved.status, 'VOIDED');
-    const final = await paysaga.result<PrakerjaPaymentView>(workflowId);
+    const final = await harness.paysaga.result<PrakerjaPaymentView>(workflowId);
     assert.equal(final.resolution?.operator, 'ana');
-    const desc = await env.client.workflow.getHandle(workflowId).describe();
+    const desc = await harness.env.client.workflow.getHandle(workflowId).describe();
     assert.deepEqual(desc.searchAttributes.PaysagaNeedsReview, [false]);
   });
 
@@ -307,27 +293,27 @@ describe('prakerja saga (real Temporal dev server)', () => {
     scripts.set(p.invoiceCode, {
       authorize: async () => ({ outcome: 'ambiguous', detail: 'timeout after 15000 ms' }),
     });
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    const res = await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    const res = await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
     assert.deepEqual([res.accepted, res.reason, res.status], [false, 'ambiguous', 'NEEDS_REVIEW']);
-    await assert.rejects(paysaga.submitOtp(workflowId, { otp: RIGHT_OTP }), /not waiting for an OTP/);
+    await assert.rejects(harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP }), /not waiting for an OTP/);
     assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 1);
-    await paysaga.review(workflowId, {
+    await harness.paysaga.review(workflowId, {
       action: 'mark-failed',
       note: 'Prakerja ops: no transaction',
       operator: 'budi',
     });
-    assert.equal((await paysaga.result(workflowId)).status, 'FAILED');
+    assert.equal((await harness.paysaga.result(workflowId)).status, 'FAILED');
   });
 
   it('keeps the OTP and payment token out of the raw history', async () => {
     const p = newPayment();
-    const { workflowId } = await paysaga.startPrakerjaPayment(p);
-    await paysaga.submitOtp(workflowId, { otp: '987654' });
-    await paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
-    await paysaga.result<PrakerjaPaymentView>(workflowId);
+    const { workflowId } = await harness.paysaga.startPrakerjaPayment(p);
+    await harness.paysaga.submitOtp(workflowId, { otp: '987654' });
+    await harness.paysaga.submitOtp(workflowId, { otp: RIGHT_OTP });
+    await harness.paysaga.result<PrakerjaPaymentView>(workflowId);
     // A client without the codec sees what Temporal stores.
-    const raw = new Client({ connection: env.client.connection, namespace: TEST_NAMESPACE });
+    const raw = new Client({ connection: harness.env.client.connection, namespace: TEST_NAMESPACE });
     const history = await raw.workflow.getHandle(workflowId).fetchHistory();
     const text = historyText(history);
     assert.ok(text.includes(p.orderId), 'the scan sees plaintext fields (search attributes)');

@@ -8,11 +8,8 @@ import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AliKassaStatus } from '../../activities/alikassa';
 import type { GopayStatus, TransferCreateOutcome } from '../../activities/transfer';
-import { PaysagaClient } from '../../client/paysaga-client';
 import { createLogger } from '../../common/logger';
 import { buildGateway } from '../../gateway/server';
 import { aliKassaProviderState } from '../../providers/alikassa/states';
@@ -29,7 +26,7 @@ import {
 } from '../../workflows/transfer-definitions';
 import type { UnmatchedReportView } from '../../workflows/unmatched-report';
 import { http } from '../helpers/http';
-import { createTestWorker, startTestEnv, testCodecKeys } from '../helpers/test-env';
+import { createTestWorker, useSagaTestEnv } from '../helpers/test-env';
 
 const PID_KEY = 'pid-key-for-tests-0001';
 const creates = new Map<string, TransferCreateOutcome>();
@@ -71,22 +68,14 @@ function sign(raw: string, key = PID_KEY): string {
 }
 
 describe('pay-by-transfer saga with webhooks through the gateway', () => {
-  const codecKeys = testCodecKeys();
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let paysaga: PaysagaClient;
+  const harness = useSagaTestEnv(activities);
   let gateway: FastifyInstance;
   let base: string;
 
   before(async () => {
-    env = await startTestEnv(codecKeys);
-    worker = await createTestWorker(env, codecKeys, 'paysaga', activities);
-    running = worker.run();
-    paysaga = new PaysagaClient(env.client, 'paysaga');
     gateway = await buildGateway({
-      client: paysaga,
-      codec: new AesGcmPayloadCodec(codecKeys),
+      client: harness.paysaga,
+      codec: new AesGcmPayloadCodec(harness.codecKeys),
       uiOrigin: 'http://localhost:8233',
       logger: createLogger('gateway-test', 'silent'),
       klinkWebhookKey: PID_KEY,
@@ -97,9 +86,6 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
   });
   after(async () => {
     await gateway?.close();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
   });
 
   const start = async (extra: Partial<TransferInput> = {}) => {
@@ -132,7 +118,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     });
   const post = (path: string, raw: string, headers: Record<string, string>) =>
     http('POST', `${base}/webhooks${path}`, raw, { 'Content-Type': 'application/json', ...headers });
-  const view = (id: string) => paysaga.status<TransferView>(id);
+  const view = (id: string) => harness.paysaga.status<TransferView>(id);
   const until = async (id: string, status: string) => {
     for (let i = 0; i < 100 && (await view(id)).status !== status; i++)
       await new Promise((r) => setTimeout(r, 100));
@@ -150,7 +136,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     assert.equal(first.status, 200, JSON.stringify(first.body));
     const again = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
     assert.equal(again.status, 200);
-    const final = await paysaga.result<TransferView>(t.workflowId);
+    const final = await harness.paysaga.result<TransferView>(t.workflowId);
     assert.equal(final.status, 'PAID');
     assert.equal(final.webhooks.length, 1, 'a replay is harmless');
   });
@@ -228,23 +214,23 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     // Past its expiry it is still waiting for a person, never EXPIRED.
     await new Promise((r) => setTimeout(r, 6_000));
     assert.equal((await view(t.workflowId)).status, 'NEEDS_REVIEW');
-    await paysaga.review(t.workflowId, {
+    await harness.paysaga.review(t.workflowId, {
       action: 'mark-paid',
       operator: 'ana',
       note: 'K-Link shows it settled',
     });
-    assert.equal((await paysaga.result<TransferView>(t.workflowId)).status, 'PAID');
+    assert.equal((await harness.paysaga.result<TransferView>(t.workflowId)).status, 'PAID');
   });
 
   it('unpaid at expiry: EXPIRED; the late payment is kept for an operator with its amount', async () => {
     const t = await start({ expirySeconds: 10 });
-    const final = await paysaga.result<TransferView>(t.workflowId);
+    const final = await harness.paysaga.result<TransferView>(t.workflowId);
     assert.equal(final.status, 'EXPIRED');
     const raw = settlement(t.orderId, { tot_bayar: '150000' });
     const late = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
     assert.equal(late.status, 200);
     assert.equal(late.body.unmatched, true);
-    const kept = await paysaga.status<UnmatchedReportView>(late.body.workflowId);
+    const kept = await harness.paysaga.status<UnmatchedReportView>(late.body.workflowId);
     assert.equal(kept.status, 'NEEDS_REVIEW');
     assert.equal(kept.relatedWorkflowId, t.workflowId);
     assert.equal(kept.reports[0]?.amount, 150_000);
@@ -254,7 +240,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     const raw = settlement('NEVER-CREATED-1');
     const res = await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
     assert.equal(res.status, 200);
-    const kept = await paysaga.status<UnmatchedReportView>(res.body.workflowId);
+    const kept = await harness.paysaga.status<UnmatchedReportView>(res.body.workflowId);
     assert.deepEqual(
       [kept.status, kept.key, kept.relatedWorkflowId],
       ['NEEDS_REVIEW', 'NEVER-CREATED-1', undefined],
@@ -264,19 +250,19 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
   it('a refused create fails cleanly; a lost create waits for a person and still hears the payment', async () => {
     creates.set('R-1', { outcome: 'refused', code: 'BANK_CODE_INVALID', message: 'bank_code tidak sesuai' });
     const refused = await start({ orderId: 'R-1' } as Partial<TransferInput>);
-    assert.equal((await paysaga.result<TransferView>(refused.workflowId)).status, 'FAILED');
+    assert.equal((await harness.paysaga.result<TransferView>(refused.workflowId)).status, 'FAILED');
 
     creates.set('L-1', { outcome: 'exists', message: 'order_id L-1 already exists' });
     const lost = await start({ orderId: 'L-1' } as Partial<TransferInput>);
     await until(lost.workflowId, 'NEEDS_REVIEW');
     const raw = settlement('L-1');
     await post('/klink/settlement', raw, { 'x-servicepayment': sign(raw) });
-    assert.equal((await paysaga.result<TransferView>(lost.workflowId)).status, 'PAID');
+    assert.equal((await harness.paysaga.result<TransferView>(lost.workflowId)).status, 'PAID');
   });
 
   // ---- unknown provider words park; a webhook-triggered check and a resolve do not hang ----
 
-  const handleOf = (id: string): WorkflowHandle => env.client.workflow.getHandle(id);
+  const handleOf = (id: string): WorkflowHandle => harness.env.client.workflow.getHandle(id);
   const needsReviewAttribute = async (id: string) =>
     (await handleOf(id).describe()).typedSearchAttributes.get(SA_NEEDS_REVIEW);
   const resolve = (id: string, action: string, note = 'checked the payment with the provider') =>
@@ -304,7 +290,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     const orderId = `AK-UNK-${randomUUID().slice(0, 8)}`;
     aliKassaCreated(orderId);
     aliKassaWords.set(orderId, { words: ['partially_paid'] });
-    const answer = await paysaga.startTransfer(aliKassa(orderId, { expirySeconds: 10 }));
+    const answer = await harness.paysaga.startTransfer(aliKassa(orderId, { expirySeconds: 10 }));
     assert.equal(answer.status, 'AWAITING_PAYMENT', 'the first answer carries the payment page');
     assert.equal(answer.instructions?.redirectUrl, 'https://pay.alikassa.test/p/1');
     await until(answer.workflowId, 'NEEDS_REVIEW');
@@ -326,7 +312,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     aliKassaCreated(orderId);
     aliKassaWords.set(orderId, { words: ['paid'] });
     // 3 s: shorter than the first poll (5 s), so only the look at expiry can see the payment.
-    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+    const handle = await harness.env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
       workflowId: transferWorkflowId(orderId),
       taskQueue: 'paysaga',
       args: [aliKassa(orderId, { expirySeconds: 3 })],
@@ -340,7 +326,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     const orderId = `T-TWICE-${randomUUID().slice(0, 8)}`;
     // No worker polls this queue yet: both settlements are waiting when the saga first runs, so
     // the second one is still unread in the task where the first pays the order.
-    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+    const handle = await harness.env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
       workflowId: transferWorkflowId(orderId),
       taskQueue: 'late-news',
       args: [
@@ -365,7 +351,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
         amount: 150_000,
         receivedAt: new Date().toISOString(),
       });
-    const lateWorker = await createTestWorker(env, codecKeys, 'late-news', activities);
+    const lateWorker = await createTestWorker(harness.env, harness.codecKeys, 'late-news', activities);
     await lateWorker.runUntil(async () => {
       for (let i = 0; i < 100 && (await handle.query(statusQuery)).status !== 'NEEDS_REVIEW'; i++)
         await new Promise((r) => setTimeout(r, 100));
@@ -390,7 +376,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
       },
     });
     midtransWords.set(orderId, 'authorize');
-    const answer = await paysaga.startTransfer({
+    const answer = await harness.paysaga.startTransfer({
       orderId,
       method: 'klink-gopay',
       amount: 150_000,
@@ -417,7 +403,7 @@ describe('pay-by-transfer saga with webhooks through the gateway', () => {
     creates.set(orderId, { outcome: 'exists', message: `AliKassa has order ${orderId} (wait)` });
     // The confirmation of the notification is slow and says "not yet".
     aliKassaWords.set(orderId, { words: ['wait'], delayMs: 3_000 });
-    const handle = await env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
+    const handle = await harness.env.client.workflow.start(TRANSFER_WORKFLOW_TYPE, {
       workflowId: transferWorkflowId(orderId),
       taskQueue: 'paysaga',
       args: [aliKassa(orderId)],
