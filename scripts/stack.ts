@@ -21,6 +21,8 @@ import { temporalCliPath } from './temporal-cli';
 
 const ROOT = resolve(__dirname, '..');
 
+/** Requests per minute the local stack's gateway allows its one loopback client (see below). */
+const LOCAL_STACK_RATE_LIMIT = '60000';
 export interface StackOptions {
   dataDir: string;
   namespace?: string;
@@ -301,6 +303,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ...temporalEnv,
           ...gatewayProviders,
           GATEWAY_PORT: String(ports.gateway),
+          // The limit is per client address; on the local stack every caller (the demo, the CLI,
+          // the tests, the Web UI's user) is 127.0.0.1, so the production default would throttle
+          // them all as one. A value given by the caller or the environment still wins.
+          GATEWAY_RATE_LIMIT_PER_MINUTE: baseEnv.GATEWAY_RATE_LIMIT_PER_MINUTE ?? LOCAL_STACK_RATE_LIMIT,
           PAYSAGA_UI_ORIGIN: uiUrl ?? 'http://localhost:8233',
         },
         readyPattern: /gateway listening on/,
