@@ -44,6 +44,14 @@ export function rupiah(value: string): number {
   return Number(value);
 }
 
+/** Seconds between history looks, e.g. "2,10,30": whole numbers, comma-separated. */
+export function secondsList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d{1,4}$/.test(p)))
+    throw new InvalidArgumentError('comma-separated whole seconds (e.g. 2,10,30)');
+  return parts.map(Number);
+}
+
 /** A count or a number of seconds: a whole number, at least 1 (the engine checks the upper bound). */
 export function wholeNumber(value: string): number {
   if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < 1)
@@ -281,6 +289,11 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
     .requiredOption('--member <id>', 'id_member who receives the balance')
     .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link')
+    .option(
+      '--confirm-delays <s,s,...>',
+      'seconds between history looks when the answer is unclear',
+      secondsList,
+    )
     .action((o) =>
       withClient((c) =>
         c.klinkVoucher({
@@ -288,6 +301,7 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
           idMember: o.member,
           amount: o.amount,
           description: o.description,
+          confirmDelaysSeconds: o.confirmDelays,
         }),
       ),
     );
@@ -299,6 +313,11 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
     .requiredOption('--to <member>', 'id_member who receives')
     .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link, with the reference paysaga adds')
+    .option(
+      '--confirm-delays <s,s,...>',
+      'seconds between history looks when the answer is unclear',
+      secondsList,
+    )
     .action((o) =>
       withClient((c) =>
         c.startKWalletTransfer({
@@ -307,6 +326,7 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
           idMemberReceipt: o.to,
           amount: o.amount,
           description: o.description,
+          confirmDelaysSeconds: o.confirmDelays,
         }),
       ),
     );

@@ -196,12 +196,15 @@ export const KWalletHistoryInput = z.object({
   endDate: historyBound('endDate').optional(),
 });
 
+/** When an unclear K-Wallet answer is looked up in history again (seconds between looks). */
+const ConfirmDelaysSeconds = z.array(z.number().int().min(0).max(3600)).min(1).max(10).optional();
+
 export const KWalletVoucherInput = z.object({
   voucherCode: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'voucherCode: 1-64 of A-Z a-z 0-9 _ -'),
   idMember: kwalletMember('idMember'),
   amount: kwalletAmount,
   description: kwalletDescription,
-  confirmDelaysSeconds: z.array(z.number().int().min(0).max(3600)).min(1).max(10).optional(),
+  confirmDelaysSeconds: ConfirmDelaysSeconds,
 });
 
 export const StartKWalletTransferInput = z
@@ -212,7 +215,7 @@ export const StartKWalletTransferInput = z
     idMemberReceipt: kwalletMember('idMemberReceipt'),
     amount: kwalletAmount,
     description: kwalletDescription,
-    confirmDelaysSeconds: z.array(z.number().int().min(0).max(3600)).min(1).max(10).optional(),
+    confirmDelaysSeconds: ConfirmDelaysSeconds,
   })
   .refine((i) => i.idMemberSend !== i.idMemberReceipt, {
     message: 'idMemberReceipt: must differ from idMemberSend',

@@ -13,6 +13,8 @@ import {
   ConfirmBillInput,
   parseInput,
   StartPayoutInput,
+  StartKWalletTransferInput,
+  KWalletVoucherInput,
   StartPpobPurchaseInput,
   StartPrakerjaPaymentInput,
   StartTransferInput,
@@ -35,6 +37,8 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<Ru
     startPpobPurchase: StartPpobPurchaseInput,
     startTransfer: StartTransferInput,
     startPayout: StartPayoutInput,
+    startKWalletTransfer: StartKWalletTransferInput,
+    klinkVoucher: KWalletVoucherInput,
   };
   const client = new Proxy(
     {},
@@ -238,6 +242,61 @@ describe('paysaga CLI: every REST option, no silent money', () => {
           funding: { idMember: 'm' },
         }),
       /funding\.amount: required for a prepaid purchase/,
+    );
+  });
+
+  it('klink transfer and voucher send every option of their REST schema (confirm delays included)', async () => {
+    const transfer = await cli([
+      'klink',
+      'transfer',
+      '--id',
+      't-1',
+      '--from',
+      'M1',
+      '--to',
+      'M2',
+      '--amount',
+      '5000',
+      '--description',
+      'rent',
+      '--confirm-delays',
+      '1,5,20',
+    ]);
+    const t = sent(transfer, 'startKWalletTransfer');
+    assert.deepEqual(t.confirmDelaysSeconds, [1, 5, 20]);
+    assert.deepEqual(strip(sentPaths(t)), strip(keyPaths(StartKWalletTransferInput)));
+    const voucher = await cli([
+      'klink',
+      'voucher',
+      '--code',
+      'V-1',
+      '--member',
+      'M1',
+      '--amount',
+      '10000',
+      '--description',
+      'gift',
+      '--confirm-delays',
+      '3',
+    ]);
+    const v = sent(voucher, 'klinkVoucher');
+    assert.deepEqual(strip(sentPaths(v)), strip(keyPaths(KWalletVoucherInput)));
+    refusedByCommander(
+      await cli([
+        'klink',
+        'voucher',
+        '--code',
+        'V',
+        '--member',
+        'M',
+        '--amount',
+        '1',
+        '--description',
+        'd',
+        '--confirm-delays',
+        '2,x',
+      ]),
+      /comma-separated whole seconds/,
     );
   });
 
