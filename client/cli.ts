@@ -52,6 +52,14 @@ export function secondsList(value: string): number[] {
   return parts.map(Number);
 }
 
+/** K-Wallet voucher and transfer: when an unclear answer is looked up in history again. */
+function confirmDelaysOption(): Option {
+  return new Option(
+    '--confirm-delays <s,s,...>',
+    'seconds between history looks when the answer is unclear',
+  ).argParser(secondsList);
+}
+
 /** A count or a number of seconds: a whole number, at least 1 (the engine checks the upper bound). */
 export function wholeNumber(value: string): number {
   if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < 1)
@@ -289,11 +297,7 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
     .requiredOption('--member <id>', 'id_member who receives the balance')
     .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link')
-    .option(
-      '--confirm-delays <s,s,...>',
-      'seconds between history looks when the answer is unclear',
-      secondsList,
-    )
+    .addOption(confirmDelaysOption())
     .action((o) =>
       withClient((c) =>
         c.klinkVoucher({
@@ -313,11 +317,7 @@ export function buildCli(withClient: ClientRunner = connectAndRun): Command {
     .requiredOption('--to <member>', 'id_member who receives')
     .requiredOption('--amount <rupiah>', 'whole rupiah', rupiah)
     .requiredOption('--description <text>', 'sent to K-Link, with the reference paysaga adds')
-    .option(
-      '--confirm-delays <s,s,...>',
-      'seconds between history looks when the answer is unclear',
-      secondsList,
-    )
+    .addOption(confirmDelaysOption())
     .action((o) =>
       withClient((c) =>
         c.startKWalletTransfer({
