@@ -3,9 +3,10 @@
  * read through its get-status action) in the engine's words (ProviderState). The one place that
  * reads them: the activity puts the state in its result, the saga reads only the state.
  *
- * settlement and capture = paid; pending = pending; cancel, expire, deny and failure = failed
- * (the charge is over, nothing moved). Any other word (refund, partial_refund, authorize, ...)
- * is `unknown`, which parks the payment: never read as failure, never as "not yet".
+ * settlement and capture = paid; pending = pending; cancel, expire and deny = failed (the charge
+ * is over, nothing moved). `failure` is Midtrans' "unexpected error during processing": it does not
+ * say the charge is over, so it is `unknown` like any other word (refund, partial_refund,
+ * authorize, ...): the payment parks, never read as failure, never as "not yet".
  *
  * Pure module (no I/O): workflow code may import it.
  */
@@ -18,7 +19,6 @@ export const MIDTRANS_TRANSACTION_STATUS_WORDS: Readonly<Record<string, Provider
   cancel: 'failed',
   expire: 'failed',
   deny: 'failed',
-  failure: 'failed',
 };
 
 /** What a Midtrans transaction_status word means for the money; `unknown` for a word not listed. */

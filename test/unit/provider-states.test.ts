@@ -72,7 +72,6 @@ describe('Midtrans (GoPay) states', () => {
       cancel: 'failed',
       expire: 'failed',
       deny: 'failed',
-      failure: 'failed',
     };
     assert.deepEqual(MIDTRANS_TRANSACTION_STATUS_WORDS, expected);
     for (const [word, state] of Object.entries(expected)) {
@@ -82,7 +81,16 @@ describe('Midtrans (GoPay) states', () => {
   });
 
   it('an unknown word is unknown', () => {
-    for (const word of ['refund', 'partial_refund', 'authorize', 'chargeback', '', 'constructor', undefined])
+    for (const word of [
+      'failure',
+      'refund',
+      'partial_refund',
+      'authorize',
+      'chargeback',
+      '',
+      'constructor',
+      undefined,
+    ])
       assert.equal(midtransState(word), 'unknown', String(word));
   });
 
