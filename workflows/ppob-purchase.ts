@@ -21,6 +21,7 @@ import {
   condition,
   executeChild,
   ParentClosePolicy,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -50,6 +51,9 @@ const RECONCILE_SCHEDULE_MS = [5_000, 30_000, 120_000];
 const AFTER_SUBMIT: PpobReviewAction[] = ['recheck', 'mark-failed', 'mark-succeeded'];
 /** Before the refid was sent: nothing was bought (re-sending it would buy, so no recheck). */
 const BEFORE_SUBMIT: PpobReviewAction[] = ['mark-failed', 'mark-resolved'];
+
+/** Once the refund child started, a late callback no longer re-checks (see lateCallback). */
+const LATE_CALLBACK_AFTER_REFUND_PATCH = 'ppob-late-callback-after-refund';
 
 export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<PpobPurchaseView> {
   const { ppobSubmit, ppobInquiry, klinkPay, klinkReconcilePay } = sagaActivities<
@@ -337,8 +341,10 @@ export async function ppobPurchaseWorkflow(input: PpobPurchaseInput): Promise<Pp
       saga.note('callback ignored: this purchase was never submitted, so there is nothing to check');
       return;
     }
-    if (view.refundWorkflowId) {
-      // A Failed answer now would start the refund again: a person settles it with that refund.
+    // Patched: before, a late callback re-checked even after the refund started (histories hold
+    // that ppobSubmit); a Failed answer now would start the refund again.
+    if (view.refundWorkflowId && patched(LATE_CALLBACK_AFTER_REFUND_PATCH)) {
+      // A person settles it with that refund.
       saga.note(
         `callback noted: the refund ${view.refundWorkflowId} was already started; a person settles it`,
       );
