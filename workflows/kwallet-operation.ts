@@ -10,7 +10,7 @@ import {
   type KWalletOperationResult,
   type VoucherResult,
 } from './kwallet-operation-definitions';
-import { sagaActivities } from './saga-kernel';
+import { failureMessage, sagaActivities } from './saga-kernel';
 
 const DEFAULT_CONFIRM_DELAYS_SECONDS = [2, 10, 30];
 /** Sends after `not-sent` (the request never reached K-Link), with the wait before each. */
@@ -65,13 +65,24 @@ async function voucher(
   let detail = sent.detail;
   for (const seconds of input.confirmDelaysSeconds ?? DEFAULT_CONFIRM_DELAYS_SECONDS) {
     await sleep(seconds * 1000);
-    const found = await a.klinkFindMovement({
-      idMember: input.idMemberReceipt,
-      direction: 'in',
-      amount: input.amount,
-      reference: input.reference,
-      notBefore,
-    });
+    let found;
+    try {
+      found = await a.klinkFindMovement({
+        idMember: input.idMemberReceipt,
+        direction: 'in',
+        amount: input.amount,
+        reference: input.reference,
+        notBefore,
+      });
+    } catch (err) {
+      // History unreadable: the top-up may have moved money. Say so, never a bare failure.
+      if (!(err instanceof ActivityFailure)) throw err;
+      return {
+        outcome: 'unconfirmed',
+        detail: `${detail}; history not readable: ${failureMessage(err)}`,
+        candidates: [],
+      };
+    }
     if (found.outcome === 'found')
       return { outcome: 'topped-up', settledBy: 'history', movement: found.movement };
     detail = `answer unclear (${sent.detail}); ${found.detail}`;
