@@ -7,23 +7,27 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 
 export const WORKFLOWS_DIR = resolve(__dirname, '../workflows');
 export const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, 'index.ts');
-const PROVIDERS_DIR = resolve(__dirname, '../providers');
+const PROJECT_DIR = resolve(__dirname, '..');
+const PROVIDERS_DIR = join(PROJECT_DIR, 'providers');
 const DIST_DIR = resolve(__dirname, '../dist');
 export const BUNDLE_PATH = join(DIST_DIR, 'workflow-bundle.js');
 const HASH_PATH = join(DIST_DIR, 'workflow-bundle.sha256');
 
 /**
  * Hash of every workflow source (workflows/, recursively, and the pure provider modules workflow
- * code may import from providers/) and of the SDK version that bundles it.
+ * code may import: providers/<p>/states.ts, as eslint allows) and of the SDK version that bundles
+ * it. Paths are hashed relative to the project, so a bundle built in one directory stays current
+ * when the project is moved.
  */
 export function workflowSourceHash(): string {
   const hash = createHash('sha256');
-  for (const dir of [WORKFLOWS_DIR, PROVIDERS_DIR]) {
-    for (const file of tsFiles(dir)) hash.update(file).update(readFileSync(file));
+  const providerStates = tsFiles(PROVIDERS_DIR).filter((f) => basename(f) === 'states.ts');
+  for (const file of [...tsFiles(WORKFLOWS_DIR), ...providerStates]) {
+    hash.update(relative(PROJECT_DIR, file)).update(readFileSync(file));
   }
   hash.update(readFileSync(require.resolve('@temporalio/workflow/package.json')));
   return hash.digest('hex');
