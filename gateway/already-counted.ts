@@ -11,13 +11,20 @@ import type { PayoutView } from '../workflows/payout-definitions';
 import type { PpobPurchaseView, PpobStatus } from '../workflows/ppob-definitions';
 import type { TransferView, TransferWebhook } from '../workflows/transfer-definitions';
 
-/** A transfer counts a provider reference once (pay-by-transfer.ts): the view keeps every one it received. */
+/**
+ * A transfer counts a provider reference with its word once (pay-by-transfer.ts): the view keeps
+ * every webhook it received. The word matters: GoPay's id_trans names the transaction, so a
+ * `success` after a `fail` under the same id is news, not a replay.
+ */
 export function transferCounted(
   view: Pick<TransferView, 'webhooks'>,
-  webhook: Pick<TransferWebhook, 'provider' | 'reference'>,
+  webhook: Pick<TransferWebhook, 'provider' | 'reference' | 'status'>,
 ): boolean {
   return (view.webhooks ?? []).some(
-    (seen) => seen.provider === webhook.provider && seen.reference === webhook.reference,
+    (seen) =>
+      seen.provider === webhook.provider &&
+      seen.reference === webhook.reference &&
+      seen.status === webhook.status,
   );
 }
 

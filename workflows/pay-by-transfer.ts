@@ -53,6 +53,8 @@ const UNKNOWN_STATE_PARKS_PATCH = 'transfer-unknown-state-parks';
 const ALIKASSA_STATUS_DECIDES_PATCH = 'alikassa-status-decides';
 /** AliKassa has a status call: the saga asks it, starting at this interval, doubling to 5 minutes. */
 const ALIKASSA_FIRST_POLL_MS = 5_000;
+/** A webhook with a new word under a reference already seen is read, not counted as a repeat. */
+const WEBHOOK_NEW_WORD_PATCH = 'transfer-webhook-new-word';
 /** Methods a customer can pay more than once (each settlement webhook is its own payment). */
 const PAYABLE_TWICE: readonly TransferMethod[] = ['klink-va', 'klink-manual', 'klink-card'];
 const REVIEW_ACTIONS: TransferReviewAction[] = ['mark-paid', 'mark-not-paid'];
@@ -102,7 +104,12 @@ export async function payByTransferWorkflow(input: TransferInput): Promise<Trans
   const park = (reason: string) => saga.park(reason, [...REVIEW_ACTIONS]);
 
   setHandler(transferWebhookSignal, (w) => {
-    if (view.webhooks.some((seen) => seen.reference === w.reference && seen.provider === w.provider)) {
+    const sameRef = view.webhooks.filter((s) => s.reference === w.reference && s.provider === w.provider);
+    // A new word under a reference already seen (GoPay's id_trans names the transaction: fail,
+    // then success) is news. Patched: before, any repeat of the reference was counted once.
+    const repeat =
+      sameRef.length > 0 && (sameRef.some((s) => s.status === w.status) || !patched(WEBHOOK_NEW_WORD_PATCH));
+    if (repeat) {
       saga.note(`webhook ${w.reference} delivered again: counted once`);
       return;
     }

@@ -14,18 +14,18 @@ import { isLoopback, requireTokensWhenExposed } from '../../gateway/secure-start
 import { ConfigError } from '../../common/config';
 
 describe('already counted by a closed payment', () => {
-  const webhook = { provider: 'klink' as const, reference: 'rq-1' };
+  const webhook = { provider: 'klink' as const, reference: 'rq-1', status: 'success' };
   const closedTransfer = {
-    webhooks: [
-      { ...webhook, orderId: 'o', status: 'success', success: true, receivedAt: '2026-01-01T00:00:00Z' },
-    ],
+    webhooks: [{ ...webhook, orderId: 'o', success: true, receivedAt: '2026-01-01T00:00:00Z' }],
   };
 
-  it('a transfer: the same provider and reference only', () => {
+  it('a transfer: the same provider, reference and word only', () => {
     assert.equal(transferCounted(closedTransfer, webhook), true);
     assert.equal(transferCounted(closedTransfer, { ...webhook, reference: 'rq-2' }), false);
     assert.equal(transferCounted(closedTransfer, { ...webhook, provider: 'alikassa' }), false);
     assert.equal(transferCounted({ webhooks: [] }, webhook), false);
+    // GoPay: fail, then success under the same id_trans is news.
+    assert.equal(transferCounted(closedTransfer, { ...webhook, status: 'fail' }), false);
   });
 
   it('PPOB: a callback agreeing with the end; another sn, a contradiction or a non-final word is news', () => {
