@@ -22,6 +22,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { CodecKeys } from '../workers/codec';
 import { paysagaDataConverter } from '../workers/data-converter';
+import { redactText } from '../common/redact';
 import { temporalConnectionOptions, type TemporalEnv } from '../workers/temporal-connection';
 import {
   cancelSignal,
@@ -476,7 +477,10 @@ export class PaysagaClient {
       if (err instanceof WorkflowFailedError) {
         let cause: Error | undefined = err.cause;
         while (cause?.cause instanceof Error) cause = cause.cause;
-        throw new ProviderUnavailableError(`K-Link did not answer: ${cause?.message ?? err.message}`);
+        // Answered to the caller: redacted like a log line.
+        throw new ProviderUnavailableError(
+          `K-Link did not answer: ${redactText(cause?.message ?? err.message)}`,
+        );
       }
       throw err;
     }
