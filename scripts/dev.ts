@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       sandbox: env.SANDBOX_PORT,
     },
     ui: !env.TEMPORAL_ADDRESS,
+    // A worker or gateway that dies comes back by itself, and its death is logged.
+    supervise: true,
   });
 
   let stopping = false;

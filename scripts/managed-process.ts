@@ -29,6 +29,10 @@ process.once('exit', () => {
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
+  /** Set by stop(): an exit after it was asked for, not a death a supervisor should answer. */
+  private stopRequested = false;
+  /** How the last run ended ('exit code 1', 'killed by SIGKILL'), for the supervisor's log line. */
+  exitedHow = '';
   /** The last lines of output, attached to start-up errors so a failure says why. */
   private readonly recent: string[] = [];
 
@@ -49,10 +53,12 @@ export class ManagedProcess {
     const { name, command, args, env, cwd, readyPattern, readyTimeoutMs = 90_000 } = this.spec;
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.stopRequested = false;
     liveChildren.add(child);
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('exit', (code, signal) => {
         liveChildren.delete(child);
+        this.exitedHow = signal ? `killed by ${signal}` : `exit code ${code}`;
         resolve(code);
       }),
     );
@@ -90,6 +96,16 @@ export class ManagedProcess {
     }
   }
 
+  /** True when the process ended (or is ending) because stop() asked it to. */
+  get stopWasRequested(): boolean {
+    return this.stopRequested;
+  }
+
+  /** SIGKILL without asking: to a supervisor this is a crash (the fault campaign's worker kill). */
+  crash(): void {
+    if (this.running) this.child!.kill('SIGKILL');
+  }
+
   /** Resolves with the exit code when the process ends (for callers racing a readiness check). */
   whenExited(): Promise<number | null> {
     return this.exited;
@@ -101,6 +117,7 @@ export class ManagedProcess {
 
   /** Stops the process: `signal` first, SIGKILL if it is still alive after `graceMs`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    this.stopRequested = true;
     if (!this.running) return;
     this.child!.kill(signal);
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);

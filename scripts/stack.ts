@@ -16,6 +16,7 @@ import {
 } from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { ManagedProcess, type LogSink } from './managed-process';
+import { DEFAULT_RESTART_POLICY, SupervisedProcess } from './supervisor';
 import { sandboxSettings } from './sandbox-settings';
 import { temporalCliPath } from './temporal-cli';
 
@@ -40,6 +41,11 @@ export interface StackOptions {
    */
   env?: NodeJS.ProcessEnv;
   log?: LogSink;
+  /**
+   * Restart a worker or gateway that dies, with backoff (scripts/supervisor.ts), logging the
+   * death: `npm start` and the fault campaign do; tests that kill a worker on purpose do not.
+   */
+  supervise?: boolean;
 }
 
 export interface ProviderTarget {
@@ -80,8 +86,17 @@ export interface Stack {
   sandboxKLink?: { email: string; password: string };
   dataDir: string;
   startWorker(): Promise<void>;
-  /** SIGKILL: the worker dies mid-task, as in a crash. */
+  /** SIGKILL: the worker dies mid-task, as in a crash; it stays down until startWorker(). */
   killWorker(): Promise<void>;
+  /**
+   * SIGKILL, unasked, as in a crash: a supervised stack logs the death and restarts the process
+   * after its backoff; an unsupervised one leaves it down (startWorker brings a worker back).
+   */
+  crash(name: 'worker' | 'gateway'): void;
+  /** Starts the gateway again if it is down (a pending supervised restart is brought forward). */
+  startGateway(): Promise<void>;
+  /** Restarts after deaths so far, by process (supervised stacks only). */
+  restarts(): Record<'worker' | 'gateway', number>;
   /** Stops the local Temporal server (its state stays in the SQLite file), as in an outage. */
   stopTemporal(): Promise<void>;
   /** Starts it again on the same port and file. */
@@ -145,7 +160,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PAYSAGA_DATA_DIR: dataDir };
-  const started: ManagedProcess[] = [];
+  /** Stopped in reverse order; the worker and the gateway are SupervisedProcesses. */
+  const started: Pick<ManagedProcess, 'stop' | 'spec' | 'pid'>[] = [];
+  const restartPolicy = opts.supervise ? DEFAULT_RESTART_POLICY : undefined;
   // Checked before anything starts: a half-configured provider throws its one-line ConfigError.
   const real = configuredProviders(baseEnv, ['worker', 'gateway']);
   const onSandbox = new Set(PROVIDER_KEYS.filter((k) => !real.has(k)));
@@ -290,11 +307,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       env: workerEnv,
       readyPattern: /worker running/,
     };
-    let worker = new ManagedProcess(workerSpec, log);
+    const worker = new SupervisedProcess(workerSpec, log, restartPolicy);
     started.push(worker);
     await worker.start();
 
-    const gateway = new ManagedProcess(
+    const gateway = new SupervisedProcess(
       {
         name: 'gateway',
         ...tsEntry('gateway/main.ts'),
@@ -312,6 +329,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         readyPattern: /gateway listening on/,
       },
       log,
+      restartPolicy,
     );
     started.push(gateway);
     await gateway.start();
@@ -340,11 +358,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       sandboxKLink: sandboxKLinkLogin,
       dataDir,
       async startWorker() {
-        if (worker.running) return;
-        const index = started.indexOf(worker);
-        worker = new ManagedProcess(workerSpec, log);
-        started[index] = worker;
-        await worker.start();
+        await worker.ensureRunning();
+      },
+      async startGateway() {
+        await gateway.ensureRunning();
+      },
+      crash(name) {
+        (name === 'worker' ? worker : gateway).crash();
+      },
+      restarts() {
+        return { worker: worker.restarts, gateway: gateway.restarts };
       },
       async stopTemporal() {
         if (!temporal) throw new Error('this stack uses a remote Temporal');
