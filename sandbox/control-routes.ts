@@ -89,6 +89,12 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (
 
   app.get('/faults', async () => faults.list());
 
+  app.delete<{ Params: { id: string } }>('/faults/:id', async (request) => {
+    if (!faults.remove(request.params.id))
+      throw new ControlRequestError(`no armed fault '${request.params.id}'`, 404);
+    return { removed: request.params.id };
+  });
+
   app.delete('/faults', async () => {
     const cleared = faults.list().length;
     faults.clear();

@@ -122,6 +122,13 @@ export class FaultRegistry {
     this.armed = [];
   }
 
+  /** Disarms one fault (an outage that ends); false when it is not armed (used up, or unknown). */
+  remove(id: string): boolean {
+    const before = this.armed.length;
+    this.armed = this.armed.filter((f) => f.id !== id);
+    return this.armed.length < before;
+  }
+
   /**
    * Call once per request. Returns the first armed fault (in arming order) for this route whose
    * `match` fields all equal the request's, and uses up one of its count; undefined when none applies.

@@ -745,6 +745,19 @@ describe('sandbox', () => {
       assert.deepEqual((await control(sb, 'GET', '/faults')).json, []);
     });
 
+    it('disarms one fault by id (an outage that ends), and 404s one not armed', async () => {
+      const kept = await arm({ route: 'prakerja.void', mode: 'latency', ms: 10, count: 5 });
+      const ended = await arm({ route: 'prakerja.authorize', mode: 'error5xx', count: 1000 });
+      const id = (ended as { id: string }).id;
+      assert.deepEqual((await control(sb, 'DELETE', `/faults/${id}`)).json, { removed: id });
+      const left = (await control(sb, 'GET', '/faults')).json as unknown as Array<{ id: string }>;
+      assert.deepEqual(
+        left.map((f) => f.id),
+        [(kept as { id: string }).id],
+      );
+      assert.equal((await control(sb, 'DELETE', `/faults/${id}`)).status, 404);
+    });
+
     it('reset clears state and faults', async () => {
       const token = await newToken(sb);
       await arm({ route: 'prakerja.authorize', mode: 'error5xx' });
