@@ -68,7 +68,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 export { port as portSchema };
 
 /** Names of variables whose values are secrets: registered for redaction as soon as they are read. */
-const SECRET_VARIABLES = [
+export const SECRET_VARIABLES = [
   'TEMPORAL_API_KEY',
   'PAYSAGA_CODEC_KEY',
   'PAYSAGA_CODEC_PREVIOUS_KEYS',

@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { SECRET_VARIABLES } from '../common/config';
 import {
   configuredProviders,
   PROVIDER_KEYS,
@@ -101,6 +102,12 @@ export interface Stack {
   stopTemporal(): Promise<void>;
   /** Starts it again on the same port and file. */
   startTemporal(): Promise<void>;
+  /**
+   * The value of every secret setting the stack handed its children (SECRET_VARIABLES: provider
+   * credentials, the PPOB callback secret, the sandbox's own keys): what a scan of histories and
+   * logs must never find.
+   */
+  secrets(): string[];
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -259,6 +266,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // them, untouched: the worker and the gateway read them from the environment as they would
     // when started by hand.
     let sandboxUrl: string | undefined;
+    let sandboxEnv: NodeJS.ProcessEnv = {};
     let sandboxKLinkLogin: { email: string; password: string } | undefined;
     const workerProviders: NodeJS.ProcessEnv = {};
     const gatewayProviders: NodeJS.ProcessEnv = {};
@@ -271,6 +279,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         Object.assign(gatewayProviders, settings.providers[k].gateway);
       }
       if (onSandbox.has('klink')) sandboxKLinkLogin = settings.klinkLogin;
+      sandboxEnv = settings.sandboxEnv;
       const sandbox = new ManagedProcess(
         {
           name: 'sandbox',
@@ -334,6 +343,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.push(gateway);
     await gateway.start();
 
+    const handedOut = [baseEnv, workerEnv, gatewayProviders, sandboxEnv];
+    const secretValues = [
+      ...new Set(
+        handedOut.flatMap((env) => SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => !!v)),
+      ),
+    ];
+
     const providers: ProviderTarget[] = PROVIDER_KEYS.map((key) => ({
       key,
       label: PROVIDER_SETTINGS[key].label,
@@ -385,6 +401,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       async killWorker() {
         await worker.stop('SIGKILL');
       },
+      secrets: () => [...secretValues],
       pids() {
         return Object.fromEntries(started.map((p) => [p.spec.name, p.pid]));
       },

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { judgeEngine } from '../../chaos/campaign';
+import { planFaults, SCHEDULED_KINDS } from '../../chaos/faults';
+import { createRng } from '../../chaos/random';
+import { findSecrets } from '../../chaos/secrets';
+import type { EndedPayment } from '../../chaos/types';
+
+const payment = (over: Partial<EndedPayment>): EndedPayment => ({
+  saga: 'prakerja',
+  method: 'otp',
+  workflowId: 'prakerja-X',
+  refs: {},
+  marks: [],
+  status: 'COMPLETED',
+  runStatus: 'COMPLETED',
+  ...over,
+});
+
+describe('chaos: the seeded schedule', () => {
+  it('is the same for the same seed, and differs for another', () => {
+    const a = planFaults(createRng(7), 60_000);
+    assert.deepEqual(planFaults(createRng(7), 60_000), a);
+    assert.notDeepEqual(planFaults(createRng(8), 60_000), a);
+  });
+
+  it('brings every kind at least once, even in a one-minute run, inside the window', () => {
+    const plan = planFaults(createRng(1), 60_000);
+    assert.deepEqual(new Set(plan.map((e) => e.kind)), new Set(SCHEDULED_KINDS));
+    assert.ok(plan.every((e) => e.atMs >= 0 && e.atMs <= 60_000));
+  });
+
+  it('gives a run of 20 minutes or more an outage longer than the ten-minute retry budget', () => {
+    const long = planFaults(createRng(3), 30 * 60_000);
+    assert.ok(long.some((e) => e.kind === 'provider-outage' && (e.forMs ?? 0) > 10 * 60_000));
+    assert.ok(!planFaults(createRng(3), 5 * 60_000).some((e) => (e.forMs ?? 0) > 10 * 60_000));
+  });
+
+  it('forks independent streams: one payment drawing more does not shift another', () => {
+    const root = createRng(42);
+    const a = root.fork(1);
+    a.next();
+    a.next();
+    assert.equal(createRng(42).fork(2).next(), root.fork(2).next());
+  });
+});
+
+describe('chaos: the engine side', () => {
+  it('passes payments that are final, or parked and listed for review', () => {
+    const parked = payment({ workflowId: 'p', status: 'NEEDS_REVIEW', runStatus: 'RUNNING' });
+    assert.deepEqual(judgeEngine([payment({}), parked], new Set(['p'])), []);
+  });
+
+  it('finds a lost, a broken, a stuck and an unseen payment', () => {
+    const findings = judgeEngine(
+      [
+        payment({ workflowId: 'gone', status: undefined, runStatus: undefined }),
+        payment({ workflowId: 'failed', status: 'AUTHORIZING', runStatus: 'FAILED' }),
+        payment({ workflowId: 'waiting', status: 'AWAITING_OTP', runStatus: 'RUNNING' }),
+        payment({ workflowId: 'unseen', status: 'NEEDS_REVIEW', runStatus: 'RUNNING' }),
+        // Never started (its start was never answered) and not there: nothing to find.
+        payment({ workflowId: 'never', status: undefined, runStatus: undefined, startError: 'no answer' }),
+      ],
+      new Set(),
+    );
+    assert.deepEqual(
+      findings.map((f) => [f.invariant, f.workflowId]),
+      [
+        ['lost', 'gone'],
+        ['lost', 'failed'],
+        ['stuck-unseen', 'waiting'],
+        ['stuck-unseen', 'unseen'],
+      ],
+    );
+  });
+});
+
+describe('chaos: the secret scan', () => {
+  const secret = 'k3y/with+slash=and more';
+  it('finds a secret as is, percent-encoded and JSON-escaped, naming only its first characters', () => {
+    assert.deepEqual(findSecrets(`token ${secret} here`, [secret]), ['k3y/…']);
+    assert.deepEqual(findSecrets(`url ?k=${encodeURIComponent(secret)}`, [secret]), ['k3y/…']);
+    const pem = '-----BEGIN KEY-----\nabc\n-----END KEY-----';
+    assert.deepEqual(findSecrets(JSON.stringify({ key: pem }), [pem]), ['----…']);
+  });
+
+  it('finds nothing in a line without it, and ignores values too short to be told from chance', () => {
+    assert.deepEqual(findSecrets('a line with k3y/with+slash only in part', [secret]), []);
+    assert.deepEqual(findSecrets('abc abc', ['abc']), []);
+  });
+});
