@@ -368,7 +368,8 @@ async function decideBill(ctx: DriveContext, p: Purchase, accept: boolean): Prom
 async function raceBill(ctx: DriveContext, p: Purchase): Promise<void> {
   ctx.fault('operator-race');
   const [accept, decline] = await Promise.all([
-    billAnswer(ctx, p, true, 'chaos-caller'),
+    // Either may arrive first.
+    ctx.sleep(ctx.rng.int(0, 30)).then(() => billAnswer(ctx, p, true, 'chaos-caller')),
     ctx.sleep(ctx.rng.int(0, 30)).then(() => billAnswer(ctx, p, false, 'chaos-operator')),
   ]);
   p.payment.marks.push(`race:accept=${accept},decline=${decline}`);
