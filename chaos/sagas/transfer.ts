@@ -115,7 +115,6 @@ export const MARK = {
   race: 'operator-race',
   /** The operator's mark-paid was accepted: a short amount is then the operator's decision. */
   markedPaid: 'review-accepted:mark-paid',
-  markedNotPaid: 'review-accepted:mark-not-paid',
 } as const;
 
 export const providerOf = (method: string): 'klink' | 'alikassa' =>
