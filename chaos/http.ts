@@ -56,12 +56,9 @@ export function createHttp(gatewayUrl: string, sandboxUrl: string): Http {
         await sleep(Math.min(250 * 2 ** attempt, 3_000));
       }
     },
-    async control<T>(path: string, body?: unknown) {
-      const res = await raw(
-        body === undefined ? 'GET' : 'POST',
-        `${sandboxUrl}/_control/${path}`,
-        json(body),
-      );
+    async control<T>(path: string, body?: unknown, method?: 'DELETE') {
+      const verb = method ?? (body === undefined ? 'GET' : 'POST');
+      const res = await raw(verb, `${sandboxUrl}/_control/${path}`, json(body));
       if (res.status < 200 || res.status >= 300)
         throw new Error(`sandbox ${path} -> HTTP ${res.status}: ${res.text}`);
       return (res.text ? JSON.parse(res.text) : undefined) as T;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { judgeEngine } from '../../chaos/campaign';
+import { createHttp } from '../../chaos/http';
 import { planFaults, SCHEDULED_KINDS } from '../../chaos/faults';
 import { createRng } from '../../chaos/random';
 import { findSecrets } from '../../chaos/secrets';
-import type { EndedPayment } from '../../chaos/types';
+import { GatewayError, type EndedPayment } from '../../chaos/types';
 
 const payment = (over: Partial<EndedPayment>): EndedPayment => ({
   saga: 'prakerja',
@@ -87,5 +90,51 @@ describe('chaos: the secret scan', () => {
   it('finds nothing in a line without it, and ignores values too short to be told from chance', () => {
     assert.deepEqual(findSecrets('a line with k3y/with+slash only in part', [secret]), []);
     assert.deepEqual(findSecrets('abc abc', ['abc']), []);
+  });
+});
+
+describe('chaos: HTTP as the actors make it', () => {
+  /** A server answering each request with the next status of `statuses`, recording what it got. */
+  async function server(statuses: number[]) {
+    const seen: string[] = [];
+    const srv = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.statusCode = statuses.shift() ?? 200;
+      res.end(JSON.stringify({ ok: res.statusCode }));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    return { seen, url, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  }
+
+  it('sends the control verb asked for: GET, POST with a body, DELETE', async () => {
+    const s = await server([]);
+    try {
+      const http = createHttp(s.url, s.url);
+      await http.control('faults');
+      await http.control('faults', { route: 'x' });
+      await http.control('faults/abc', undefined, 'DELETE');
+      assert.deepEqual(s.seen, [
+        'GET /_control/faults',
+        'POST /_control/faults',
+        'DELETE /_control/faults/abc',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('retries the gateway on 503 and 429 with the same request, and throws a GatewayError on a 409', async () => {
+    const s = await server([503, 429, 201, 409]);
+    try {
+      const http = createHttp(s.url, s.url);
+      assert.deepEqual(await http.gateway('POST', '/transfers', { orderId: 'o' }), { ok: 201 });
+      assert.deepEqual(s.seen, ['POST /v1/transfers', 'POST /v1/transfers', 'POST /v1/transfers']);
+      await assert.rejects(http.gateway('POST', '/payments/p/otp', { otp: '1' }), (err: unknown) => {
+        return err instanceof GatewayError && err.status === 409;
+      });
+    } finally {
+      await s.close();
+    }
   });
 });
