@@ -21,6 +21,7 @@ import {
   FAULT_KINDS,
   GatewayError,
   INVARIANTS,
+  KNOWN_LIMITS,
   type ChaosSaga,
   type DriveContext,
   type EndedPayment,
@@ -28,6 +29,7 @@ import {
   type Finding,
   type Http,
   type Invariant,
+  type KnownLimit,
   type Payment,
 } from './types';
 
@@ -56,6 +58,8 @@ export interface CampaignResult {
   bySaga: Record<string, Record<string, number>>;
   faults: Record<FaultKind, number>;
   invariants: Record<Invariant, number>;
+  /** Known limits met (chaos/types.ts KNOWN_LIMITS): shown, never counted as broken promises. */
+  limits: Record<KnownLimit, number>;
   findings: Finding[];
   /** Harness trouble: a fault that could not be injected, a drive that threw. Not the engine's. */
   harnessErrors: string[];
@@ -127,7 +131,11 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
       log('scanning histories and logs for secrets');
       findings.push(...(await scanForSecrets(client, logDir, secretsOf(stack, dataDir))));
       const invariants = Object.fromEntries(INVARIANTS.map((k) => [k, 0])) as Record<Invariant, number>;
-      for (const f of findings) invariants[f.invariant] += 1;
+      const limits = Object.fromEntries(KNOWN_LIMITS.map((k) => [k, 0])) as Record<KnownLimit, number>;
+      for (const f of findings) {
+        if (isKnownLimit(f.invariant)) limits[f.invariant] += 1;
+        else invariants[f.invariant] += 1;
+      }
       return {
         seed: opts.seed,
         paymentsPlanned: opts.payments,
@@ -137,6 +145,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
         bySaga: tally(ended),
         faults: faultCounts,
         invariants,
+        limits,
         findings,
         harnessErrors,
         restarts: stack.restarts(),
@@ -149,6 +158,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+const isKnownLimit = (k: string): k is KnownLimit => (KNOWN_LIMITS as readonly string[]).includes(k);
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(0)} s`;

@@ -5,7 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { temporalCliPath } from '../scripts/temporal-cli';
 import type { CampaignResult } from './campaign';
-import { INVARIANTS } from './types';
+import { INVARIANTS, KNOWN_LIMITS } from './types';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -17,7 +17,7 @@ function duration(ms: number): string {
 export function formatTable(r: CampaignResult): string {
   const lines: string[] = [];
   const row = (a: string, b: string, n: number | string) =>
-    `  ${a.padEnd(22)} ${b.padEnd(24)} ${String(n).padStart(6)}`;
+    `  ${a.padEnd(26)} ${b.padEnd(24)} ${String(n).padStart(6)}`;
   const total = Object.values(r.bySaga).reduce(
     (sum, s) => sum + Object.values(s).reduce((a, b) => a + b, 0),
     0,
@@ -38,7 +38,13 @@ export function formatTable(r: CampaignResult): string {
   lines.push(row('(gateway restarts)', 'by the supervisor', r.restarts.gateway));
   lines.push('', row('invariant', '', 'count'));
   for (const k of INVARIANTS) lines.push(row(k, '', r.invariants[k]));
-  lines.push('', `  ${r.findings.length === 0 ? 'every invariant holds' : `${r.findings.length} findings:`}`);
+  lines.push('', row('known limit (not a breach)', '', 'count'));
+  for (const k of KNOWN_LIMITS) lines.push(row(k, '', r.limits[k]));
+  const broken = r.findings.filter((f) => (INVARIANTS as readonly string[]).includes(f.invariant));
+  lines.push(
+    '',
+    `  ${broken.length === 0 ? 'every invariant holds' : `${broken.length} invariant findings:`}`,
+  );
   for (const f of r.findings.slice(0, 50))
     lines.push(`    ${f.invariant} ${f.workflowId ?? ''}: ${f.detail}`);
   if (r.findings.length > 50) lines.push(`    ... ${r.findings.length - 50} more in the JSON`);

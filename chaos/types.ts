@@ -32,9 +32,20 @@ export const INVARIANTS = [
 ] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
-/** One broken promise, with the payment it is about and what the books and the engine said. */
+/**
+ * What no engine could have done better, counted apart so it is seen and never hides a real
+ * finding. Each is defined narrowly in the module that reports it.
+ */
+export const KNOWN_LIMITS = [
+  /** Money a provider took but never notified (every webhook for it dropped by the provider),
+   *  for a method the provider gives no status call for (K-Link VA, manual, card). */
+  'provider-silent',
+] as const;
+export type KnownLimit = (typeof KNOWN_LIMITS)[number];
+
+/** One broken promise (or a known limit met), with the payment it is about and what the books and the engine said. */
 export interface Finding {
-  invariant: Invariant;
+  invariant: Invariant | KnownLimit;
   workflowId?: string;
   detail: string;
 }

@@ -562,6 +562,20 @@ function webhooksSeen(books: TransferBooks, orderId: string): string {
     : `webhooks: ${mine.map((w) => `${w.name} ${w.mode}/${w.state}`).join(', ')}`;
 }
 
+/**
+ * K-Link gives no status call for its VA, manual and card orders: the settlement webhook is the
+ * only news there is. Money for such an order whose every webhook the provider dropped (never
+ * sent) is out of any engine's sight: a known limit, not a loss the engine could have avoided.
+ * A webhook that was sent and failed, or a GoPay or AliKassa payment (both have status calls),
+ * stays a loss.
+ */
+function providerSilent(p: EndedPayment, books: TransferBooks, orderId: string): boolean {
+  if (!WEBHOOK_ONLY_METHODS.has(p.method) || p.status !== 'EXPIRED') return false;
+  const sent = books.webhooks.filter((w) => w.orderId === orderId);
+  return sent.length > 0 && sent.every((w) => w.state === 'dropped');
+}
+const WEBHOOK_ONLY_METHODS = new Set(['klink-va', 'klink-manual', 'klink-card']);
+
 /** A report holds money for an operator: it exists, and says something. */
 const reportHolds = (report: ViewLike | undefined) =>
   !!report &&
@@ -645,7 +659,7 @@ export function judgeTransfer(
       );
   } else if ((p.status === 'EXPIRED' || p.status === 'FAILED') && money.paidCount > 0 && !held) {
     find(
-      'lost',
+      providerSilent(p, books, orderId) ? 'provider-silent' : 'lost',
       `${p.status}, but ${money.paidAmount ?? 'money'} arrived${money.late ? ' (late)' : ''} and no unmatched report holds it (${report ? `report ${report.status}, ${report.reports?.length ?? 0} reports` : 'no report'}); ${webhooksSeen(books, orderId)}${p.marks.length ? `; marks: ${p.marks.join(', ')}` : ''}`,
     );
   }

@@ -218,7 +218,7 @@ describe('chaos transfer reconcile', () => {
     const b = new Books();
     b.order('klink-va', 'VA-LATE', 175_000);
     b.klinkPays('VA-LATE', undefined, true);
-    b.webhook('klink.settlement', 'VA-LATE', 'drop', 'dropped');
+    b.webhook('klink.settlement', 'VA-LATE', 'delay', 'failed');
     b.aliPayment('AK-LATE', 150_000);
     b.aliPays('AK-LATE', 150_000, true);
     const findings = await transferChaos.reconcile(b.http(), [
@@ -228,8 +228,31 @@ describe('chaos transfer reconcile', () => {
     assert.deepEqual(kinds(findings), ['lost', 'lost']);
     const va = findings.find((f) => f.workflowId === transferWorkflowId('VA-LATE'))!;
     assert.match(va.detail, /EXPIRED, but 175000 arrived \(late\) and no unmatched report holds it/);
-    assert.match(va.detail, /klink\.settlement drop\/dropped/);
+    assert.match(va.detail, /klink\.settlement delay\/failed/);
     assert.match(va.detail, /paid 175000 late/);
+  });
+
+  it('a K-Link VA, manual or card payment whose every webhook K-Link dropped is provider-silent; GoPay (a status call) stays lost', async () => {
+    const b = new Books();
+    for (const [method, orderId] of [
+      ['klink-va', 'VA-SILENT'],
+      ['klink-card', 'CARD-SILENT'],
+      ['klink-gopay', 'GOPAY-SILENT'],
+    ] as const) {
+      b.order(method, orderId, 60_000);
+      b.klinkPays(orderId);
+      b.webhook(method === 'klink-gopay' ? 'klink.gopay' : 'klink.settlement', orderId, 'drop', 'dropped');
+    }
+    const findings = await transferChaos.reconcile(b.http(), [
+      ended('klink-va', 'VA-SILENT', 'EXPIRED'),
+      ended('klink-card', 'CARD-SILENT', 'EXPIRED'),
+      ended('klink-gopay', 'GOPAY-SILENT', 'EXPIRED'),
+    ]);
+    assert.deepEqual(findings.map((f) => [f.workflowId, f.invariant]).sort(), [
+      [transferWorkflowId('CARD-SILENT'), 'provider-silent'],
+      [transferWorkflowId('GOPAY-SILENT'), 'lost'],
+      [transferWorkflowId('VA-SILENT'), 'provider-silent'],
+    ]);
   });
 
   it('PAID with no payment at the provider is lost; forged-accepted when a forged webhook was sent for it', async () => {
