@@ -147,6 +147,14 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
         if (view.status !== 'AWAITING_OTP' || authorizing) {
           throw new Error(`payment ${view.workflowId} is ${view.status}, not waiting for an OTP`);
         }
+        // A cancel received in the same task as the OTP (the payment still shows AWAITING_OTP)
+        // wins: authorizing now would charge the participant only to void it at once. Validators
+        // do not run on replay, so this needs no patch.
+        if (cancelReason !== undefined) {
+          throw new Error(
+            `payment ${view.workflowId} is being cancelled (${cancelReason}): the OTP was not used`,
+          );
+        }
       },
     },
   );

@@ -13,7 +13,8 @@ import type { FulfilmentRequest } from '../../activities/fulfilment';
 import type { OtpBudgetOutcome } from '../../workflows/otp-budget-definitions';
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyText } from '../helpers/history-text';
-import { TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
+import { PaysagaClient } from '../../client/paysaga-client';
+import { createTestWorker, TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
 import {
   PRAKERJA_WORKFLOW_TYPE,
   prakerjaWorkflowId,
@@ -234,6 +235,26 @@ describe('prakerja saga (real Temporal dev server)', () => {
     assert.equal(final.status, 'VOIDED');
     assert.equal(calls.fulfil.filter((i) => i === p.invoiceCode).length, 0, 'nothing delivered');
     assert.equal(calls.void.filter((i) => i === p.invoiceCode).length, 1);
+  });
+
+  it('a cancel and an OTP taken in one workflow task: the cancel wins, nothing is charged (found by the fault campaign)', async () => {
+    // A queue no worker polls yet: the cancel signal and the OTP Update both wait for the first
+    // workflow task, which then carries the two together.
+    const queue = 'prakerja-cancel-race';
+    const idle = new PaysagaClient(harness.env.client, queue);
+    const p = newPayment();
+    const { workflowId } = await idle.startPrakerjaPayment(p);
+    await idle.cancel(workflowId, { reason: 'customer changed their mind' });
+    const otp = idle.submitOtp(workflowId, { otp: RIGHT_OTP }).then(
+      () => 'the OTP was taken',
+      (err: unknown) => String(err),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const worker = await createTestWorker(harness.env, harness.codecKeys, queue, activities);
+    const final = await worker.runUntil(idle.result<PrakerjaPaymentView>(workflowId));
+    assert.match(await otp, /being cancelled/);
+    assert.equal(final.status, 'CANCELLED');
+    assert.equal(calls.authorize.filter((i) => i === p.invoiceCode).length, 0, 'never sent to Prakerja');
   });
 
   it('a cancel before the OTP ends the payment without any provider call', async () => {
