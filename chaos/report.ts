@@ -1,9 +1,7 @@
 /** The campaign's one table, and the same figures as JSON for bench/results/. */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { temporalCliPath } from '../scripts/temporal-cli';
+import { environment } from '../bench/environment';
 import type { CampaignResult } from './campaign';
 import { INVARIANTS, KNOWN_LIMITS } from './types';
 
@@ -56,30 +54,6 @@ export function formatTable(r: CampaignResult): string {
     for (const e of r.harnessErrors.slice(0, 20)) lines.push(`    ${e}`);
   }
   return lines.join('\n');
-}
-
-/** The machine and the versions, so a figure is read against where it was measured. */
-export function environment(): Record<string, unknown> {
-  const pkg = (name: string) =>
-    (
-      JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
-        version: string;
-      }
-    ).version;
-  let temporalCli = 'unknown';
-  try {
-    temporalCli = execFileSync(temporalCliPath(), ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    // reported as unknown
-  }
-  return {
-    cores: cpus().length,
-    cpu: cpus()[0]?.model,
-    memoryBytes: totalmem(),
-    node: process.version,
-    temporalSdk: pkg('@temporalio/worker'),
-    temporalCli,
-  };
 }
 
 /** Writes the result to `dir` (bench/results/ by default) and answers the file's path. */
