@@ -7,7 +7,9 @@ import { createHttp } from '../../chaos/http';
 import { planFaults, SCHEDULED_KINDS } from '../../chaos/faults';
 import { createRng } from '../../chaos/random';
 import { findSecrets } from '../../chaos/secrets';
+import { CHAOS_SAGAS } from '../../chaos/sagas';
 import { GatewayError, type EndedPayment } from '../../chaos/types';
+import { SAGA_NAMES } from '../../workflows/sagas';
 
 const payment = (over: Partial<EndedPayment>): EndedPayment => ({
   saga: 'prakerja',
@@ -45,6 +47,15 @@ describe('chaos: the seeded schedule', () => {
     a.next();
     a.next();
     assert.equal(createRng(42).fork(2).next(), root.fork(2).next());
+  });
+});
+
+describe('chaos: every saga is in the campaign', () => {
+  it('has one module per saga a caller starts (an unmatched report is filed by the gateway, not started)', () => {
+    assert.deepEqual(
+      CHAOS_SAGAS.map((m) => m.saga).sort(),
+      SAGA_NAMES.filter((s) => s !== 'unmatched').sort(),
+    );
   });
 });
 
