@@ -61,6 +61,25 @@ const WEIGHTS: Record<ScheduledKind, number> = {
   'webhook-delay': 2,
 };
 
+/**
+ * Routes nearly every payment mix keeps busy: a worker kill waits until an activity's request on
+ * one of them is held at the provider, so the worker dies mid-activity, not between tasks.
+ */
+const BUSY_ROUTES = [
+  'prakerja.authorize',
+  'merchant.fulfil',
+  'klink.pay_service',
+  'klink.pay',
+  'klink.transfer_to_account',
+  'ppob.topup',
+  'alikassa.payment',
+  'alikassa.payout',
+];
+/** How long the held request waits at the provider; the worker is killed while it waits. */
+const HOLD_FOR_KILL_MS = 4_000;
+/** A kill that found no activity in flight by then goes ahead anyway (and the log says so). */
+const WAIT_FOR_ACTIVITY_MS = 15_000;
+
 /** Longer than every provider call's own timeout and the 30 s activity timeouts. */
 const PAST_TIMEOUT_MS = 35_000;
 /** The patient retry budget (SAFE_TO_REPEAT_RETRY) is about ten minutes: a long run outlasts it once. */
@@ -110,6 +129,7 @@ function shape(rng: Rng, kind: ScheduledKind, atMs: number, windowMs: number): F
   const atMsRounded = Math.round(atMs);
   switch (kind) {
     case 'worker-kill':
+      return { atMs: atMsRounded, kind, target: rng.pick(BUSY_ROUTES) };
     case 'gateway-restart':
       return { atMs: atMsRounded, kind };
     case 'temporal-restart':
@@ -171,7 +191,7 @@ export async function injectFaults(
       case 'gateway-restart':
       case 'temporal-restart':
         // One server fault at a time, in order.
-        serial = serial.then(() => guard(event.kind, () => serverFault(event, stack)));
+        serial = serial.then(() => guard(event.kind, () => serverFault(event, stack, http, hooks.log)));
         break;
       case 'provider-5xx':
         await guard(event.kind, () => arm(http, { route: event.target!, mode: 'error5xx', count: 2 }));
@@ -201,7 +221,35 @@ async function arm(http: Http, spec: Record<string, unknown>): Promise<string> {
   return (await http.control<{ id: string }>('faults', spec)).id;
 }
 
-async function serverFault(event: FaultEvent, stack: Stack): Promise<void> {
+/**
+ * Arms a short latency on `route` and waits until a request takes it (the fault leaves the
+ * registry when taken): from then on an activity's call is held at the provider.
+ */
+async function untilActivityInFlight(http: Http, route: string, log: (line: string) => void): Promise<void> {
+  const { id } = await http.control<{ id: string }>('faults', {
+    route,
+    mode: 'latency',
+    ms: HOLD_FOR_KILL_MS,
+  });
+  const deadline = Date.now() + WAIT_FOR_ACTIVITY_MS;
+  while (Date.now() < deadline) {
+    const armed = await http.control<Array<{ id: string }>>('faults');
+    if (!armed.some((f) => f.id === id)) {
+      log(`worker-kill: a ${route} call is held at the provider; killing the worker now`);
+      return;
+    }
+    await sleep(100);
+  }
+  await http.control(`faults/${id}`, undefined, 'DELETE').catch(() => undefined);
+  log(`worker-kill: no ${route} call within ${WAIT_FOR_ACTIVITY_MS / 1000} s; killing the worker anyway`);
+}
+
+async function serverFault(
+  event: FaultEvent,
+  stack: Stack,
+  http: Http,
+  log: (line: string) => void,
+): Promise<void> {
   if (event.kind === 'temporal-restart') {
     await stack.stopTemporal();
     await sleep(event.forMs ?? 3_000);
@@ -209,6 +257,7 @@ async function serverFault(event: FaultEvent, stack: Stack): Promise<void> {
     return;
   }
   const name = event.kind === 'worker-kill' ? 'worker' : 'gateway';
+  if (event.kind === 'worker-kill') await untilActivityInFlight(http, event.target!, log);
   const before = stack.restarts()[name];
   stack.crash(name);
   // The supervisor brings it back (its backoff, then its start); the next server fault waits.
