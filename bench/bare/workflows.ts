@@ -6,7 +6,15 @@
  *
  * Workflow code: deterministic, Temporal APIs only.
  */
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { BareActivities } from './activities';
 
 /** One step of a bare saga. */
@@ -26,7 +34,12 @@ export type BareStep =
   /** Answers the `firstAnswer` Update (sent with the start: update-with-start). */
   | { kind: 'firstAnswer' }
   /** Waits (with a timer; started again while none arrived) until `count` signals arrived in all. */
-  | { kind: 'awaitSignals'; count: number; timeoutMs: number };
+  | { kind: 'awaitSignals'; count: number; timeoutMs: number }
+  /**
+   * Upserts a keyword search attribute (`PaysagaStatus`, registered on the stack's server), as the
+   * sagas do at every status: not in the baseline plans, for experiments that weigh that cost.
+   */
+  | { kind: 'upsert'; value: string };
 
 export interface BarePlan {
   steps: BareStep[];
@@ -35,6 +48,8 @@ export interface BarePlan {
 export const bareInputUpdate = defineUpdate<string, [string]>('input');
 export const bareFirstAnswerUpdate = defineUpdate<string>('firstAnswer');
 export const bareSignal = defineSignal<[string]>('notify');
+
+const STATUS_KEY = defineSearchAttributeKey('PaysagaStatus', SearchAttributeType.KEYWORD);
 
 const { noop } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds' });
 
@@ -74,6 +89,9 @@ export async function bareSaga(plan: BarePlan): Promise<string> {
         break;
       case 'awaitSignals':
         while (signals < step.count) await condition(() => signals >= step.count, step.timeoutMs);
+        break;
+      case 'upsert':
+        upsertSearchAttributes([{ key: STATUS_KEY, value: step.value }]);
         break;
     }
   }
