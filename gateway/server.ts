@@ -38,10 +38,18 @@ export interface GatewayOptions {
   deadlines?: GatewayDeadlines;
 }
 
+const isProviderDelivery = (url: string): boolean =>
+  url.startsWith('/webhooks/') || url.startsWith('/callbacks/');
+
 export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Provider deliveries get no per-request info lines ("incoming request" / "request
+    // completed"): at a provider's delivery rate they cost more than the signature check, and an
+    // AliKassa notification's URL carries the payer's details. Their handlers still log what
+    // matters (a refusal, a replay), and /metrics/webhooks and /metrics/callbacks count them.
+    disableRequestLogging: (req) => isProviderDelivery(req.url),
     frameworkErrors: answerFrameworkError,
   });
   // First, before any plugin: a plugin keeps the error handler of the moment it is registered.

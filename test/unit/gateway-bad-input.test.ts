@@ -247,6 +247,30 @@ describe('gateway: bad input is a 4xx with a message', () => {
   });
 });
 
+describe('gateway: request logging', () => {
+  it('logs each /v1 request but not each provider delivery (a webhook or callback URL carries payer details)', async () => {
+    const { app, logs } = await gateway();
+    await get(app, '/v1/payments?limit=1');
+    const v1Lines = logs.length;
+    assert.ok(v1Lines >= 2, 'incoming request and request completed for /v1');
+    await app.inject({
+      method: 'GET',
+      url: '/webhooks/alikassa/payment?order_id=o&payer_email=budi%40example.test',
+    });
+    await app.inject({ method: 'POST', url: '/webhooks/klink/settlement', payload: '{}' });
+    const deliveryLines = logs.slice(v1Lines);
+    assert.ok(
+      deliveryLines.every((l) => !/incoming request|request completed/.test(l)),
+      deliveryLines.join('\n'),
+    );
+    assert.ok(
+      deliveryLines.every((l) => !l.includes('budi')),
+      'no payer detail in any line',
+    );
+    await app.close();
+  });
+});
+
 describe('invoiceUrl: https only (http for localhost outside production)', () => {
   const base = { invoiceCode: 'INV-1', paymentToken: 'ptk-12345678', amount: 1000, orderId: 'o-1' };
   const accepts = (invoiceUrl: string) =>
