@@ -1,0 +1,108 @@
+/**
+ * `npm run bench [-- --quick]`: the performance suite. One local stack (Temporal dev server,
+ * sandbox at zero latency, worker, gateway, each a process), every section run on it in turn,
+ * each measuring the engine beside its bare counterpart in the same run; one table with a ratio
+ * in every row and the issue's goal where it has one; the same as JSON in bench/results/.
+ * Figures only: nothing here passes or fails on a timing.
+ */
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startStack } from '../scripts/stack';
+import { buildWorkflowBundle, currentBundlePath } from '../workers/workflow-bundle';
+import { describeEnvironment, environment } from './environment';
+import { coldStartSection } from './sections/cold-start';
+import { parkedSection } from './sections/parked';
+import { throughputSection, ZERO_LATENCY_SANDBOX_ENV } from './sections/throughput';
+import { verificationSection } from './sections/verification';
+import { webhookSection } from './sections/webhook';
+import type { BenchRow, BenchSection } from './types';
+
+const ROOT = resolve(__dirname, '..');
+
+/** In the order they run: the parked section last, it leaves 10,000 payments behind. */
+export const SECTIONS: ReadonlyArray<[string, BenchSection]> = [
+  ['verification', verificationSection],
+  ['cold-start', coldStartSection],
+  ['throughput', throughputSection],
+  ['webhook', webhookSection],
+  ['parked', parkedSection],
+];
+
+function figure(f: { value: number; unit: string }): string {
+  const v = f.value >= 100 ? f.value.toFixed(0) : f.value >= 10 ? f.value.toFixed(1) : f.value.toFixed(2);
+  return `${v} ${f.unit}`;
+}
+
+export function formatBenchTable(rows: readonly BenchRow[]): string {
+  const cells = rows.map((r) => [
+    r.section,
+    r.name,
+    figure(r.engine),
+    `${figure(r.baseline)} (${r.baseline.what})`,
+    `${r.ratio.toFixed(2)}${r.better === 'higher' ? ' ↑' : ' ↓'}`,
+    r.goal ? `${r.goal.text}: ${r.goal.met ? 'met' : 'NOT met'}` : '-',
+  ]);
+  const head = ['section', 'row', 'engine', 'baseline (same run)', 'ratio', 'goal'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `  ${c.map((x, i) => x.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const resultsDir = process.argv.find((a) => a.startsWith('--results='))?.slice('--results='.length);
+  const env = environment();
+  const t0 = performance.now();
+  if (!currentBundlePath()) await buildWorkflowBundle();
+  const dataDir = mkdtempSync(join(tmpdir(), 'paysaga-bench-'));
+  const logs = join(dataDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const stack = await startStack({
+    dataDir,
+    // Providers answer at once: a figure measures the engine, not the sandbox's simulated waits.
+    env: { ...ZERO_LATENCY_SANDBOX_ENV },
+    log: (name, line) => appendFileSync(join(logs, `${name}.log`), line + '\n'),
+  });
+  const rows: BenchRow[] = [];
+  try {
+    for (const [name, section] of SECTIONS) {
+      if (only && !only.includes(name)) continue;
+      const started = performance.now();
+      console.log(`[bench] ${name} ...`);
+      const sectionRows = await section({ stack, quick, log: (l) => console.log(`[bench] ${name}: ${l}`) });
+      rows.push(...sectionRows);
+      console.log(`[bench] ${name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const tookS = (performance.now() - t0) / 1000;
+  console.log(
+    `\npaysaga performance (${quick ? 'quick' : 'full'} run, ${tookS.toFixed(0)} s) on ${describeEnvironment(env)}\n`,
+  );
+  console.log(formatBenchTable(rows));
+  const dir = resultsDir ?? join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(
+    dir,
+    `bench-${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  writeFileSync(
+    file,
+    JSON.stringify({ kind: 'bench', quick, tookSeconds: tookS, environment: env, rows }, null, 2) + '\n',
+  );
+  console.log(`\nresult written to ${file}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
