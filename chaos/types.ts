@@ -38,7 +38,8 @@ export type Invariant = (typeof INVARIANTS)[number];
  */
 export const KNOWN_LIMITS = [
   /** Money a provider took but never notified (every webhook for it dropped by the provider),
-   *  for a method the provider gives no status call for (K-Link VA, manual, card). */
+   *  when nothing could be asked: a method with no status call (K-Link VA, manual, card), or
+   *  money that arrived after its payment had ended (chaos/sagas/transfer.ts providerSilent). */
   'provider-silent',
 ] as const;
 export type KnownLimit = (typeof KNOWN_LIMITS)[number];

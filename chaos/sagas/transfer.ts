@@ -563,16 +563,20 @@ function webhooksSeen(books: TransferBooks, orderId: string): string {
 }
 
 /**
- * K-Link gives no status call for its VA, manual and card orders: the settlement webhook is the
- * only news there is. Money for such an order whose every webhook the provider dropped (never
- * sent) is out of any engine's sight: a known limit, not a loss the engine could have avoided.
- * A webhook that was sent and failed, or a GoPay or AliKassa payment (both have status calls),
- * stays a loss.
+ * Money a provider took and never told anyone about, at a moment no engine could ask: a known
+ * limit, counted apart, never a loss the engine could have avoided. Both conditions hold:
+ * - the provider never sent a webhook for the order (every record dropped at the provider);
+ * - nothing could be asked: K-Link gives no status call for VA, manual and card orders; and once
+ *   a payment has ended (checked by the status call at expiry where there is one, the GoPay
+ *   charge cancelled at Midtrans), money arriving later is news only a webhook brings.
+ * A webhook that was sent and failed, or a paid-in-time GoPay or AliKassa payment (their status
+ * calls are asked before expiry), stays a loss.
  */
 function providerSilent(p: EndedPayment, books: TransferBooks, orderId: string): boolean {
-  if (!WEBHOOK_ONLY_METHODS.has(p.method) || p.status !== 'EXPIRED') return false;
+  if (p.status !== 'EXPIRED') return false;
   const sent = books.webhooks.filter((w) => w.orderId === orderId);
-  return sent.length > 0 && sent.every((w) => w.state === 'dropped');
+  if (sent.length === 0 || !sent.every((w) => w.state === 'dropped')) return false;
+  return WEBHOOK_ONLY_METHODS.has(p.method) || orderMoney(books, providerOf(p.method), orderId).late === true;
 }
 const WEBHOOK_ONLY_METHODS = new Set(['klink-va', 'klink-manual', 'klink-card']);
 

@@ -232,6 +232,15 @@ describe('chaos transfer reconcile', () => {
     assert.match(va.detail, /paid 175000 late/);
   });
 
+  it('money paid after a GoPay payment ended, whose every webhook was dropped, is provider-silent; paid in time it stays lost', async () => {
+    const b = new Books();
+    b.order('klink-gopay', 'GOPAY-LATE', 60_000);
+    b.klinkPays('GOPAY-LATE', undefined, true);
+    b.webhook('klink.gopay', 'GOPAY-LATE', 'drop', 'dropped');
+    const findings = await transferChaos.reconcile(b.http(), [ended('klink-gopay', 'GOPAY-LATE', 'EXPIRED')]);
+    assert.deepEqual(kinds(findings), ['provider-silent']);
+  });
+
   it('a K-Link VA, manual or card payment whose every webhook K-Link dropped is provider-silent; GoPay (a status call) stays lost', async () => {
     const b = new Books();
     for (const [method, orderId] of [
