@@ -93,7 +93,7 @@ const one = (plan: RowPlan, run: (d: Driver) => Promise<Started>): Scenario => (
 const customer = { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi@example.test' };
 
 /** The K-Link product a transfer of each K-Link method uses (the sandbox's list_bank). */
-const KLINK_PRODUCTS: Record<
+export const KLINK_PRODUCTS: Record<
   Exclude<TransferMethod, 'alikassa'>,
   { bankCode: string; productCode: string }
 > = {
@@ -102,7 +102,7 @@ const KLINK_PRODUCTS: Record<
   'klink-card': { bankCode: '008', productCode: 'MANDIRICC' },
   'klink-gopay': { bankCode: 'gopay', productCode: 'e_money' },
 };
-const ALIKASSA_PRODUCT = { service: 'virtual_account_idr_hpp', customerCode: 'BCAVA' };
+export const ALIKASSA_PRODUCT = { service: 'virtual_account_idr_hpp', customerCode: 'BCAVA' };
 
 // ---- Prakerja: OTP-authorized payments ----
 

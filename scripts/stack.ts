@@ -108,6 +108,8 @@ export interface Stack {
    * logs must never find.
    */
   secrets(): string[];
+  /** One secret setting's value by its variable name (e.g. KLINK_WEBHOOK_KEY), for tools that sign as a provider. */
+  secretSetting(name: string): string | undefined;
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -344,11 +346,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await gateway.start();
 
     const handedOut = [baseEnv, workerEnv, gatewayProviders, sandboxEnv];
-    const secretValues = [
-      ...new Set(
-        handedOut.flatMap((env) => SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => !!v)),
-      ),
-    ];
+    const secretSettings = new Map<string, string>();
+    for (const name of SECRET_VARIABLES) {
+      const value = handedOut.map((env) => env[name]).find((v): v is string => !!v);
+      if (value) secretSettings.set(name, value);
+    }
 
     const providers: ProviderTarget[] = PROVIDER_KEYS.map((key) => ({
       key,
@@ -401,7 +403,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       async killWorker() {
         await worker.stop('SIGKILL');
       },
-      secrets: () => [...secretValues],
+      secrets: () => [...new Set(secretSettings.values())],
+      secretSetting: (name) => secretSettings.get(name),
       pids() {
         return Object.fromEntries(started.map((p) => [p.spec.name, p.pid]));
       },

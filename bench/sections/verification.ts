@@ -39,8 +39,6 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import fastify from 'fastify';
-import fetch from 'node-fetch';
-import type { Stack } from '../../scripts/stack';
 import { ManagedProcess } from '../../scripts/managed-process';
 import { kLinkSign, KLINK_SIGNATURE_HEADER, KLINK_WEBHOOK_PATHS } from '../../sandbox/klink/webhooks';
 import { runPool } from '../bare/drive';
@@ -113,22 +111,6 @@ async function load(base: string, probe: Probe, total: number, concurrency: numb
   } finally {
     agent.destroy();
   }
-}
-
-/** The PID key among the stack's secrets: the one under which a signed malformed body is refused 400. */
-async function kLinkKey(stack: Stack): Promise<string> {
-  const body = Buffer.from('{', 'utf8');
-  for (const candidate of stack.secrets()) {
-    if (candidate.length > 128 || /\s/.test(candidate)) continue;
-    const res = await fetch(`${stack.gatewayUrl}${KLINK_WEBHOOK_PATHS.settlement}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', [KLINK_SIGNATURE_HEADER]: kLinkSign(candidate, body) },
-      body,
-    });
-    await res.text();
-    if (res.status === 400) return candidate;
-  }
-  throw new Error('the K-Link PID key is not among the stack secrets (a real K-Link?): nothing to sign with');
 }
 
 interface SentWebhook {
@@ -255,7 +237,8 @@ export const verificationSection: BenchSection = async (ctx: BenchContext): Prom
   let bare: { url: string; proc: ManagedProcess } | undefined;
   const runId = Date.now().toString(36);
   try {
-    const key = await kLinkKey(stack);
+    const key = stack.secretSetting('KLINK_WEBHOOK_KEY');
+    if (!key) throw new Error('no K-Link webhook key (a real K-Link?): nothing to sign with');
     const klink = await paidPayment(d, 'klink-va', runId);
     const alikassa = await paidPayment(d, 'alikassa', runId);
     const klinkBody = Buffer.from(klink.body, 'utf8');

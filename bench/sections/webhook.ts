@@ -24,7 +24,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fetch from 'node-fetch';
-import type { Stack } from '../../scripts/stack';
 import { kLinkSign, KLINK_SIGNATURE_HEADER, KLINK_WEBHOOK_PATHS } from '../../sandbox/klink/webhooks';
 import { percentile, runPool, startBare } from '../bare/drive';
 import { startBareWorker } from '../bare/start';
@@ -43,22 +42,6 @@ const BARE_WAITING: BarePlan & { start: 'with-first-answer' } = {
 };
 
 const customer = { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi@example.test' };
-
-/** The PID key among the stack's secrets: the one the gateway verifies a signature with. */
-async function findKLinkWebhookKey(stack: Stack): Promise<string | undefined> {
-  const body = Buffer.from('{', 'utf8');
-  for (const candidate of stack.secrets()) {
-    if (candidate.length > 128 || /\s/.test(candidate)) continue;
-    const res = await fetch(`${stack.gatewayUrl}${KLINK_WEBHOOK_PATHS.settlement}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', [KLINK_SIGNATURE_HEADER]: kLinkSign(candidate, body) },
-      body,
-    });
-    await res.text();
-    if (res.status === 400) return candidate;
-  }
-  return undefined;
-}
 
 /** K-Link's settlement body for a VA order, as the sandbox's K-Link serializes it. */
 function settlementBody(orderId: string, amount: number): Buffer {
@@ -88,8 +71,8 @@ export const webhookSection: BenchSection = async (ctx: BenchContext): Promise<B
   });
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   try {
-    const key = await findKLinkWebhookKey(stack);
-    if (!key) ctx.log('K-Link PID key not among the stack secrets: the sandbox sends each webhook instead');
+    const key = stack.secretSetting('KLINK_WEBHOOK_KEY');
+    if (!key) ctx.log('no K-Link webhook key (a real K-Link?): the sandbox sends each webhook instead');
 
     // Engine: every transfer parked in AWAITING_PAYMENT first.
     const startTransfers = (n: number, tag: string) =>

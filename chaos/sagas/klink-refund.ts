@@ -11,8 +11,8 @@
 import { createKLinkClient, type KLinkClient } from '../../providers/klink/client';
 import { klinkRefundWorkflowId } from '../../workflows/klink-refund-definitions';
 import type { Rng } from '../random';
+import { describeError, safeId, tryCall, weightedKey } from './drive-kit';
 import {
-  GatewayError,
   type ChaosSaga,
   type DriveContext,
   type EndedPayment,
@@ -70,27 +70,7 @@ interface RefundView {
   candidates?: { idTrans: number; amount: number }[];
 }
 
-export function pickVariant(rng: Rng): KLinkRefundVariant {
-  let roll = rng.next();
-  for (const variant of KLINK_REFUND_VARIANTS) {
-    roll -= VARIANT_WEIGHTS[variant];
-    if (roll < 0) return variant;
-  }
-  return 'matches';
-}
-
-const safeId = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, '-');
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200);
-
-async function tryCall<T>(payment: Payment, label: string, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof GatewayError && err.status === 409) payment.marks.push(`${label}:409`);
-    else payment.marks.push(`${label}:error:${describe(err)}`);
-    return undefined;
-  }
-}
+export const pickVariant = (rng: Rng): KLinkRefundVariant => weightedKey(rng, VARIANT_WEIGHTS);
 
 /** One shop client per K-Link login: a login per payment would be a shop nobody writes. */
 const shops = new Map<string, KLinkClient>();
@@ -117,13 +97,13 @@ async function payIntoEscrow(ctx: DriveContext, payment: Payment, amount: number
       await shop.pay({ idMember, amount, idOrder, description: 'Konsultasi dokter' });
       return true;
     } catch (err) {
-      payment.marks.push(`pay:error:${describe(err)}`);
+      payment.marks.push(`pay:error:${describeError(err)}`);
     }
     await ctx.sleep(ctx.rng.int(500, 2_000));
     try {
       if (await shop.reconcile({ idOrder })) return true;
     } catch (err) {
-      payment.marks.push(`pay-reconcile:error:${describe(err)}`);
+      payment.marks.push(`pay-reconcile:error:${describeError(err)}`);
     }
   }
   return false;
@@ -189,7 +169,7 @@ function expectedAmount(rng: Rng, variant: KLinkRefundVariant, paid: number): nu
 
 async function drive(ctx: DriveContext, method: string): Promise<Payment> {
   const variant = pickVariant(ctx.rng);
-  const id = safeId(ctx.id);
+  const id = safeId('', ctx.id);
   const idOrder = `${ORDER_PREFIX}${id}`;
   const idMember = `CHAOS-KRM-${id}`;
   const paid = ctx.rng.int(2, 20) * 10_000;
@@ -205,7 +185,7 @@ async function drive(ctx: DriveContext, method: string): Promise<Payment> {
     try {
       await ctx.http.control('klink/members', { id_member: idMember, balance: paid + 50_000 });
     } catch (err) {
-      return { ...payment, startError: `sandbox set-up failed, nothing started: ${describe(err)}` };
+      return { ...payment, startError: `sandbox set-up failed, nothing started: ${describeError(err)}` };
     }
     if (await payIntoEscrow(ctx, payment, paid)) payment.refs.paidAmount = paid;
     else payment.marks.push('pay:not-in-escrow');
@@ -229,7 +209,7 @@ async function drive(ctx: DriveContext, method: string): Promise<Payment> {
       await Promise.all([start(), start()]);
     } else await start();
   } catch (err) {
-    return { ...payment, startError: describe(err) };
+    return { ...payment, startError: describeError(err) };
   }
 
   if (variant === 'differs-confirmed' || variant === 'differs-rejected' || variant === 'operator-race')

@@ -29,7 +29,7 @@ import {
   readKWalletLedger,
   type KWalletLedger,
 } from './kwallet-books';
-import { weighted } from './weighted';
+import { weighted } from './drive-kit';
 
 export const KWALLET_TRANSFER_VARIANTS = ['enough', 'short', 'timeout-after-commit', 'provider-5xx'] as const;
 export type KWalletTransferVariant = (typeof KWALLET_TRANSFER_VARIANTS)[number];

@@ -27,11 +27,9 @@ import {
   errorText,
   FORGED_SIGNS,
   inBatches,
-  pickWeighted,
   replayBody,
   reportOf,
   rupiahOf,
-  safeId,
   sendRaw,
   waitForStatus,
   webhookReference,
@@ -40,6 +38,7 @@ import {
   type AliKassaStats,
   type ViewLike,
 } from './transfer-kit';
+import { safeId, weighted } from './drive-kit';
 
 export type PayoutVariant =
   /** Paid out. */
@@ -75,7 +74,7 @@ const PAYOUT_SERVICE = 'payment_card_idr';
 export const PAYOUT_MARK = { forged: 'forged', replayed: 'replayed' } as const;
 
 async function drive(ctx: DriveContext, method: string): Promise<Payment> {
-  const variant = pickWeighted(ctx.rng, WEIGHTS);
+  const variant = weighted(ctx.rng, WEIGHTS);
   const orderId = safeId('CH-PO-', ctx.id);
   const amount = ctx.rng.int(10, 500) * 1_000;
   const bankCode = variant === 'maintenance' ? 'BSI' : ctx.rng.pick(BANKS);

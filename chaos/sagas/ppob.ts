@@ -35,7 +35,7 @@ import {
   readKWalletLedger,
   type KWalletLedger,
 } from './kwallet-books';
-import { weighted } from './weighted';
+import { weighted } from './drive-kit';
 
 export const PREPAID_VARIANTS = [
   'success',

@@ -9,8 +9,8 @@
  */
 import { prakerjaWorkflowId } from '../../workflows/prakerja-definitions';
 import type { Rng } from '../random';
+import { describeError, safeId, tryCall, weightedKey } from './drive-kit';
 import {
-  GatewayError,
   type ChaosSaga,
   type DriveContext,
   type EndedPayment,
@@ -87,33 +87,7 @@ interface OtpAnswer {
   attemptsLeft: number;
 }
 
-export function pickVariant(rng: Rng): PrakerjaVariant {
-  let roll = rng.next();
-  for (const variant of PRAKERJA_VARIANTS) {
-    roll -= VARIANT_WEIGHTS[variant];
-    if (roll < 0) return variant;
-  }
-  return 'paid';
-}
-
-/** Ids become part of workflow ids and invoice codes: only [A-Za-z0-9._-]. */
-const safeId = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, '-');
-
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200);
-
-/**
- * Runs one call a payer or operator makes; a 409 (the payment moved on) is normal under faults,
- * anything else is recorded on the payment. Never throws.
- */
-async function tryCall<T>(payment: Payment, label: string, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof GatewayError && err.status === 409) payment.marks.push(`${label}:409`);
-    else payment.marks.push(`${label}:error:${describe(err)}`);
-    return undefined;
-  }
-}
+export const pickVariant = (rng: Rng): PrakerjaVariant => weightedKey(rng, VARIANT_WEIGHTS);
 
 /** A 6-digit OTP that is certainly not the right one. */
 function wrongOtp(otp: string, rng: Rng): string {
@@ -189,8 +163,8 @@ async function playVariant(ctx: DriveContext, payment: Payment, variant: Prakerj
 async function drive(ctx: DriveContext, method: string): Promise<Payment> {
   const variant = pickVariant(ctx.rng);
   const amount = ctx.rng.int(5, 60) * 5_000;
-  const invoiceCode = `CHAOS-PK-${safeId(ctx.id)}`;
-  const orderId = `ORDER-PK-${safeId(ctx.id)}`;
+  const invoiceCode = safeId('CHAOS-PK-', ctx.id);
+  const orderId = safeId('ORDER-PK-', ctx.id);
   const payment: Payment = {
     saga: 'prakerja',
     method,
@@ -205,7 +179,7 @@ async function drive(ctx: DriveContext, method: string): Promise<Payment> {
     token = await ctx.http.control('prakerja/tokens', { amount, prakerja_name: `Peserta ${ctx.id}` });
     await arrange(ctx, variant, invoiceCode);
   } catch (err) {
-    return { ...payment, startError: `sandbox set-up failed, nothing started: ${describe(err)}` };
+    return { ...payment, startError: `sandbox set-up failed, nothing started: ${describeError(err)}` };
   }
 
   try {
@@ -219,7 +193,7 @@ async function drive(ctx: DriveContext, method: string): Promise<Payment> {
       fulfilment: { timeoutSeconds: 10, maxAttempts: 5 },
     });
   } catch (err) {
-    return { ...payment, startError: describe(err) };
+    return { ...payment, startError: describeError(err) };
   }
 
   await playVariant(ctx, payment, variant, token.otp);

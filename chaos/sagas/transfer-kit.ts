@@ -7,7 +7,6 @@
  */
 import { ALIKASSA_SANDBOX_DEFAULTS } from '../../sandbox/alikassa/routes';
 import { unmatchedReportWorkflowId } from '../../workflows/unmatched-report';
-import type { Rng } from '../random';
 import { GatewayError, type DriveContext, type Http } from '../types';
 
 // ---- the sandbox's books, as its control API answers ----
@@ -107,16 +106,6 @@ export async function controlOrAbsent<T>(http: Http, path: string): Promise<T | 
   }
 }
 
-/** One item of a weighted mix, drawn from the payment's own stream. */
-export function pickWeighted<T>(rng: Rng, mix: ReadonlyArray<readonly [T, number]>): T {
-  let roll = rng.next() * mix.reduce((sum, [, w]) => sum + w, 0);
-  for (const [item, w] of mix) {
-    roll -= w;
-    if (roll < 0) return item;
-  }
-  return mix[mix.length - 1]![0];
-}
-
 /** A few requests at a time: thousands of look-ups, without a burst the gateway would refuse. */
 export async function inBatches<T>(
   items: readonly T[],
@@ -192,11 +181,6 @@ export async function waitForStatus(
 export function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s+/g, ' ').slice(0, 200);
-}
-
-/** An id safe in order ids ([A-Za-z0-9._-], the gateway's rule), within `max` characters. */
-export function safeId(prefix: string, id: string, max = 64): string {
-  return `${prefix}${id.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, max);
 }
 
 // ---- webhooks: the real ones, replayed; forged ones ----

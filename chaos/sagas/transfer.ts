@@ -34,12 +34,10 @@ import {
   errorText,
   FORGED_SIGNS,
   inBatches,
-  pickWeighted,
   isSettlement,
   replayBody,
   reportOf,
   rupiahOf,
-  safeId,
   sendRaw,
   waitForStatus,
   webhookReference,
@@ -52,6 +50,8 @@ import {
   type WebhookRecord,
   type WebhookStats,
 } from './transfer-kit';
+import { safeId, weighted } from './drive-kit';
+import { ALIKASSA_PRODUCT, KLINK_PRODUCTS } from '../../scripts/demo';
 
 /** What happens to one payment; the weights below make the mix. */
 export type TransferVariant =
@@ -89,17 +89,6 @@ const METHOD_WEIGHTS: Partial<Record<TransferMethod, ReadonlyArray<readonly [Tra
   ],
 };
 
-/** The K-Link product of each K-Link method (the sandbox's list_bank), as the demo uses them. */
-const KLINK_PRODUCTS: Record<
-  Exclude<TransferMethod, 'alikassa'>,
-  { bankCode: string; productCode: string }
-> = {
-  'klink-va': { bankCode: '014', productCode: 'BCAATM' },
-  'klink-manual': { bankCode: '008', productCode: 'MANDIRIMANUAL' },
-  'klink-card': { bankCode: '008', productCode: 'MANDIRICC' },
-  'klink-gopay': { bankCode: 'gopay', productCode: 'e_money' },
-};
-const ALIKASSA_PRODUCT = { service: 'virtual_account_idr_hpp', customerCode: 'BCAVA' };
 const CUSTOMERS = [
   { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi@example.test' },
   { fullname: 'Siti Aminah', phone: '081298765432', email: 'siti@example.test' },
@@ -121,7 +110,7 @@ export const providerOf = (method: string): 'klink' | 'alikassa' =>
   method === 'alikassa' ? 'alikassa' : 'klink';
 
 export const pickVariant = (rng: Rng, method: TransferMethod): TransferVariant =>
-  pickWeighted(rng, [...COMMON_WEIGHTS, ...(METHOD_WEIGHTS[method] ?? [])]);
+  weighted(rng, [...COMMON_WEIGHTS, ...(METHOD_WEIGHTS[method] ?? [])]);
 
 // ---- drive ----
 
