@@ -60,7 +60,7 @@ async function campaign(
 
 describe('fault campaign (npm run chaos)', () => {
   it('a short seeded campaign over every saga, with every fault kind, breaks no invariant', async () => {
-    const { code, output, result } = await campaign(ROOT, ['48', '1.5', '11', '--settle', '90']);
+    const { code, output, result } = await campaign(ROOT, ['48', '1.5', '11', '--settle', '150']);
     console.log(output);
     assert.deepEqual(
       INVARIANTS.filter((k) => result.invariants[k] > 0),
