@@ -47,6 +47,12 @@ export interface StackOptions {
    * death: `npm start` and the fault campaign do; tests that kill a worker on purpose do not.
    */
   supervise?: boolean;
+  /**
+   * Keep the sandbox's books in memory only: no state file rewritten at every change (its cost
+   * grows with the books). For the benchmarks, whose figures must be the engine's, not the test
+   * double's; the default keeps them on disk so a sandbox restart loses nothing.
+   */
+  sandboxInMemory?: boolean;
 }
 
 export interface ProviderTarget {
@@ -290,7 +296,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             ...baseEnv,
             ...settings.sandboxEnv,
             SANDBOX_PORT: String(ports.sandbox),
-            SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json'),
+            ...(opts.sandboxInMemory ? {} : { SANDBOX_STATE_FILE: join(dataDir, 'sandbox-state.json') }),
           },
           readyPattern: /sandbox listening on/,
         },
