@@ -19,11 +19,54 @@ export type PaymentLook<V extends PaymentView> =
   /** `finalView` is absent for a run that did not complete (terminated, failed, timed out). */
   | { state: 'closed'; finalView?: V };
 
-/** Throws only when Temporal cannot be asked (the caller answers 503 and the provider retries). */
+/**
+ * Final views of completed payments, kept a while. A provider retrying or replaying a webhook for
+ * a payment that ended asks about the same run again and again (the bench measured two Temporal
+ * calls per replay, most of its cost), and a completed run's result never changes. Kept for
+ * minutes, not for ever: once Temporal's retention has deleted the run, its id could name a new
+ * one. Bounded: the oldest entry leaves first.
+ */
+export class ClosedViewCache {
+  private readonly entries = new Map<string, { at: number; view: PaymentView }>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly ttlMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get<V extends PaymentView>(workflowId: string): V | undefined {
+    const entry = this.entries.get(workflowId);
+    if (!entry) return undefined;
+    if (this.now() - entry.at > this.ttlMs) {
+      this.entries.delete(workflowId);
+      return undefined;
+    }
+    return entry.view as V;
+  }
+
+  set(workflowId: string, view: PaymentView): void {
+    this.entries.delete(workflowId);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(workflowId, { at: this.now(), view });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/**
+ * Throws only when Temporal cannot be asked (the caller answers 503 and the provider retries).
+ * With a cache, a completed payment's final view is read from Temporal once per cache lifetime.
+ */
 export async function lookUpPayment<V extends PaymentView>(
   client: PaysagaClient,
   workflowId: string,
+  cache?: ClosedViewCache,
 ): Promise<PaymentLook<V>> {
+  const cached = cache?.get<V>(workflowId);
+  if (cached) return { state: 'closed', finalView: cached };
   let described;
   try {
     described = await client.temporal.workflow.getHandle(workflowId).describe();
@@ -41,5 +84,6 @@ export async function lookUpPayment<V extends PaymentView>(
     .result()
     .then((v) => v as V)
     .catch(() => undefined);
+  if (finalView) cache?.set(workflowId, finalView);
   return { state: 'closed', finalView };
 }

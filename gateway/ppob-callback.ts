@@ -28,7 +28,7 @@ import type { PaysagaClient } from '../client/paysaga-client';
 import { ppobCallbackSignal, type PpobPurchaseView } from '../workflows/ppob-definitions';
 import { deliverUnmatched } from './unmatched';
 import { ppobCallbackCounted } from './already-counted';
-import { lookUpPayment } from './closed-payment';
+import { ClosedViewCache, lookUpPayment } from './closed-payment';
 import { readQuery } from './request-validation';
 import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 
@@ -67,6 +67,8 @@ export async function registerPpobCallback(
     inquiryReports: 0,
   };
   const expected = Buffer.from(opts.secret);
+  // Replayed callbacks for purchases that ended are answered without asking Temporal again.
+  const closedViews = new ClosedViewCache();
   const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
 
   app.get<{ Params: { secret: string }; Querystring: Record<string, unknown> }>(
@@ -121,7 +123,9 @@ export async function registerPpobCallback(
           }
         }
         if (purchase) {
-          const look = await within(() => lookUpPayment<PpobPurchaseView>(opts.client, purchase.workflowId));
+          const look = await within(() =>
+            lookUpPayment<PpobPurchaseView>(opts.client, purchase.workflowId, closedViews),
+          );
           if (look.state === 'closed' && look.finalView && ppobCallbackCounted(look.finalView, cb)) {
             counters.replays += 1;
             req.log.info(

@@ -65,7 +65,7 @@ import {
 import { deliverUnmatched } from './unmatched';
 import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 import { aliKassaReference, payoutNotificationCounted, transferCounted } from './already-counted';
-import { lookUpPayment } from './closed-payment';
+import { ClosedViewCache, lookUpPayment } from './closed-payment';
 
 export interface WebhookOptions {
   client: PaysagaClient;
@@ -99,6 +99,8 @@ export interface WebhookCounters {
 
 export async function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): Promise<WebhookCounters> {
   const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
+  // Replays and late retries for payments that ended are answered without asking Temporal again.
+  const closedViews = new ClosedViewCache();
   const counters: WebhookCounters = {
     received: 0,
     accepted: 0,
@@ -286,7 +288,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
    */
   async function route(req: FastifyRequest, webhook: TransferWebhook) {
     const workflowId = transferWorkflowId(webhook.orderId);
-    let look = await lookUpPayment<TransferView>(opts.client, workflowId);
+    let look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
     if (look.state === 'running') {
       try {
         await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
@@ -296,7 +298,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // It closed between the look and the signal (a concurrent copy may have settled it):
         // its final view decides below, so a copy that lost the race is not filed as unmatched.
-        look = await lookUpPayment<TransferView>(opts.client, workflowId);
+        look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
       }
     }
     if (look.state === 'closed' && look.finalView && transferCounted(look.finalView, webhook)) {
@@ -344,7 +346,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
       try {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Not running: a notification the closed payout already holds is a replay, not news.
-        const look = await within(() => lookUpPayment<PayoutView>(opts.client, workflowId));
+        const look = await within(() => lookUpPayment<PayoutView>(opts.client, workflowId, closedViews));
         if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n)) {
           counters.replays += 1;
           req.log.info({ orderId, reference: n.reference }, 'payout notification replay: already counted');
