@@ -16,6 +16,7 @@ import { startStack, type Stack } from '../scripts/stack';
 import { injectFaults, planFaults } from './faults';
 import { createHttp } from './http';
 import { createRng, type Rng } from './random';
+import { inBatches } from './sagas/drive-kit';
 import { scanForSecrets } from './secrets';
 import {
   FAULT_KINDS,
@@ -256,7 +257,7 @@ async function settle(
   const deadline = Date.now() + settleMs;
   let open = payments;
   for (;;) {
-    await inBatches(open, 16, async (p) => views.set(p.workflowId, await viewOf(http, p.workflowId)));
+    await inBatches(open, async (p) => views.set(p.workflowId, await viewOf(http, p.workflowId)), 16);
     open = open.filter((p) => {
       const status = views.get(p.workflowId)?.status;
       // A start never answered and never made: nothing to wait for.
@@ -268,14 +269,18 @@ async function settle(
     await sleep(POLL_EVERY_MS);
   }
   const ended: EndedPayment[] = [];
-  await inBatches(payments, 16, async (p) => {
-    const view = views.get(p.workflowId);
-    ended.push({
-      ...p,
-      ...(view ? { status: String(view.status), view } : {}),
-      runStatus: await runStatusOf(client, p.workflowId),
-    });
-  });
+  await inBatches(
+    payments,
+    async (p) => {
+      const view = views.get(p.workflowId);
+      ended.push({
+        ...p,
+        ...(view ? { status: String(view.status), view } : {}),
+        runStatus: await runStatusOf(client, p.workflowId),
+      });
+    },
+    16,
+  );
   return ended;
 }
 
@@ -294,14 +299,6 @@ async function runStatusOf(client: Client, workflowId: string): Promise<string |
   } catch {
     return undefined;
   }
-}
-
-async function inBatches<T>(
-  items: readonly T[],
-  size: number,
-  run: (item: T) => Promise<unknown>,
-): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }
 
 /** What the engine itself must show, whatever the books say. */

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inBatches } from './sagas/drive-kit';
 import type { Finding } from './types';
 
 /** Shorter values would match by chance (and no secret the stack hands out is this short). */
@@ -32,18 +33,18 @@ export async function scanForSecrets(
   const findings: Finding[] = [];
   const ids: string[] = [];
   for await (const wf of client.workflow.list()) ids.push(wf.workflowId);
-  for (let i = 0; i < ids.length; i += 16) {
-    await Promise.all(
-      ids.slice(i, i + 16).map(async (workflowId) => {
-        const history = await client.workflow.getHandle(workflowId).fetchHistory();
-        const text = JSON.stringify(history, (_key, value: unknown) =>
-          value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value,
-        );
-        for (const hit of findSecrets(text, secrets))
-          findings.push({ invariant: 'secrets-leaked', workflowId, detail: `secret ${hit} in its history` });
-      }),
-    );
-  }
+  await inBatches(
+    ids,
+    async (workflowId) => {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const text = JSON.stringify(history, (_key, value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value,
+      );
+      for (const hit of findSecrets(text, secrets))
+        findings.push({ invariant: 'secrets-leaked', workflowId, detail: `secret ${hit} in its history` });
+    },
+    16,
+  );
   for (const file of readdirSync(logDir)) {
     const text = readFileSync(join(logDir, file), 'utf8');
     // Line by line only for a file that holds one: logs of a long run are large.

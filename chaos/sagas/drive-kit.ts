@@ -43,3 +43,12 @@ export async function tryCall<T>(
     return undefined;
   }
 }
+
+/** A few at a time: thousands of look-ups, without a burst the gateway or Temporal would refuse. */
+export async function inBatches<T>(
+  items: readonly T[],
+  run: (item: T) => Promise<unknown>,
+  size = 8,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}

@@ -26,7 +26,6 @@ import {
   deliveredWebhook,
   errorText,
   FORGED_SIGNS,
-  inBatches,
   replayBody,
   reportOf,
   rupiahOf,
@@ -38,7 +37,7 @@ import {
   type AliKassaStats,
   type ViewLike,
 } from './transfer-kit';
-import { safeId, weighted } from './drive-kit';
+import { inBatches, safeId, weighted } from './drive-kit';
 
 export type PayoutVariant =
   /** Paid out. */

@@ -106,15 +106,6 @@ export async function controlOrAbsent<T>(http: Http, path: string): Promise<T | 
   }
 }
 
-/** A few requests at a time: thousands of look-ups, without a burst the gateway would refuse. */
-export async function inBatches<T>(
-  items: readonly T[],
-  run: (item: T) => Promise<void>,
-  size = 8,
-): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
-}
-
 // ---- the engine's side ----
 
 /** The fields of a payment's view these modules read. */

@@ -33,7 +33,6 @@ import {
   deliveredWebhook,
   errorText,
   FORGED_SIGNS,
-  inBatches,
   isSettlement,
   replayBody,
   reportOf,
@@ -50,7 +49,7 @@ import {
   type WebhookRecord,
   type WebhookStats,
 } from './transfer-kit';
-import { safeId, weighted } from './drive-kit';
+import { inBatches, safeId, weighted } from './drive-kit';
 import { ALIKASSA_PRODUCT, KLINK_PRODUCTS } from '../../scripts/demo';
 
 /** What happens to one payment; the weights below make the mix. */
