@@ -5,20 +5,18 @@
  * in every row and the issue's goal where it has one; the same as JSON in bench/results/.
  * Figures only: nothing here passes or fails on a timing.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startStack } from '../scripts/stack';
 import { buildWorkflowBundle, currentBundlePath } from '../workers/workflow-bundle';
-import { describeEnvironment, environment } from './environment';
+import { describeEnvironment, environment, writeResultFile } from './environment';
 import { coldStartSection } from './sections/cold-start';
 import { parkedSection } from './sections/parked';
 import { throughputSection, ZERO_LATENCY_SANDBOX_ENV } from './sections/throughput';
 import { verificationSection } from './sections/verification';
 import { webhookSection } from './sections/webhook';
 import type { BenchRow, BenchSection } from './types';
-
-const ROOT = resolve(__dirname, '..');
 
 /** In the order they run: the parked section last, it leaves 10,000 payments behind. */
 export const SECTIONS: ReadonlyArray<[string, BenchSection]> = [
@@ -90,15 +88,11 @@ async function main(): Promise<void> {
     `\npaysaga performance (${quick ? 'quick' : 'full'} run, ${tookS.toFixed(0)} s) on ${describeEnvironment(env)}\n`,
   );
   console.log(formatBenchTable(rows));
-  const dir = resultsDir ?? join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(
-    dir,
-    `bench-${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
-  );
-  writeFileSync(
-    file,
-    JSON.stringify({ kind: 'bench', quick, tookSeconds: tookS, environment: env, rows }, null, 2) + '\n',
+  const file = writeResultFile(
+    `bench-${quick ? 'quick' : 'full'}`,
+    { kind: 'bench', quick, tookSeconds: tookS, rows },
+    env,
+    resultsDir,
   );
   console.log(`\nresult written to ${file}`);
 }

@@ -1,11 +1,7 @@
 /** The campaign's one table, and the same figures as JSON for bench/results/. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { environment } from '../bench/environment';
+import { writeResultFile } from '../bench/environment';
 import type { CampaignResult } from './campaign';
 import { INVARIANTS, KNOWN_LIMITS } from './types';
-
-const ROOT = resolve(__dirname, '..');
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -57,10 +53,7 @@ export function formatTable(r: CampaignResult): string {
 }
 
 /** Writes the result to `dir` (bench/results/ by default) and answers the file's path. */
-export function writeResult(r: CampaignResult, dir = join(ROOT, 'bench', 'results')): string {
-  mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = join(dir, `chaos-seed${r.seed}-${r.paymentsPlanned}x${r.minutes}min-${stamp}.json`);
-  writeFileSync(file, JSON.stringify({ kind: 'chaos', ...r, environment: environment() }, null, 2) + '\n');
-  return file;
+export function writeResult(r: CampaignResult, dir?: string): string {
+  const name = `chaos-seed${r.seed}-${r.paymentsPlanned}x${r.minutes}min`;
+  return writeResultFile(name, { kind: 'chaos', ...r }, undefined, dir);
 }
