@@ -16,12 +16,11 @@ import {
   type ProviderKey,
 } from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { compiledEntry } from './compiled-entry';
 import { ManagedProcess, type LogSink } from './managed-process';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess } from './supervisor';
 import { sandboxSettings } from './sandbox-settings';
 import { temporalCliPath } from './temporal-cli';
-
-const ROOT = resolve(__dirname, '..');
 
 /** Requests per minute the local stack's gateway allows its one loopback client (see below). */
 const LOCAL_STACK_RATE_LIMIT = '60000';
@@ -53,6 +52,11 @@ export interface StackOptions {
    * double's; the default keeps them on disk so a sandbox restart loses nothing.
    */
   sandboxInMemory?: boolean;
+  /**
+   * Dynamic config values for the local dev server (`--dynamic-config-value KEY=VALUE`; the value
+   * is JSON). The benchmarks run with one task-queue partition: see bench/main.ts.
+   */
+  temporalDynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface ProviderTarget {
@@ -153,10 +157,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function tsEntry(path: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, path)] };
-}
-
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -218,6 +218,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         'synchronous=normal',
         '--log-level',
         'warn',
+        ...Object.entries(opts.temporalDynamicConfig ?? {}).flatMap(([k, v]) => [
+          '--dynamic-config-value',
+          `${k}=${JSON.stringify(v)}`,
+        ]),
         ...PAYSAGA_SEARCH_ATTRIBUTES.flatMap((k) => [
           '--search-attribute',
           `${k.name}=${searchAttributeTypeName(k.type)}`,
@@ -291,7 +295,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const sandbox = new ManagedProcess(
         {
           name: 'sandbox',
-          ...tsEntry('sandbox/main.ts'),
+          ...(await compiledEntry('sandbox/main.ts')),
           env: {
             ...baseEnv,
             ...settings.sandboxEnv,
@@ -320,7 +324,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const workerSpec = {
       name: 'worker',
-      ...tsEntry('workers/main.ts'),
+      ...(await compiledEntry('workers/main.ts')),
       env: workerEnv,
       readyPattern: /worker running/,
     };
@@ -331,7 +335,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const gateway = new SupervisedProcess(
       {
         name: 'gateway',
-        ...tsEntry('gateway/main.ts'),
+        ...(await compiledEntry('gateway/main.ts')),
         env: {
           ...baseEnv,
           ...temporalEnv,

@@ -8,10 +8,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { compiledEntry } from '../../scripts/compiled-entry';
 import { ManagedProcess } from '../../scripts/managed-process';
-
-const ROOT = resolve(__dirname, '../..');
 
 export interface BareWorker {
   taskQueue: string;
@@ -49,8 +48,8 @@ export async function startBareWorker(opts: {
   const proc = new ManagedProcess(
     {
       name: 'bare-worker',
-      command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, 'bench/bare/worker.ts')],
+      // Compiled ahead as the stack's worker is (scripts/compiled-entry.ts).
+      ...(await compiledEntry('bench/bare/worker.ts')),
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,

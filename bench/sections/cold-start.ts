@@ -3,11 +3,11 @@
  * moment it has handled its first workflow task, beside the bare worker process started the same
  * way on the same server.
  *
- * Engine: `node --import tsx workers/main.ts` (what the stack runs) with the stack's worker
+ * Engine: workers/main.ts compiled ahead (scripts/compiled-entry.ts, what the stack runs) with the stack's worker
  * environment on a task queue of its own (see workerEnv below: startStack does not expose the
  * worker's environment, so it is rebuilt the way startStack builds it), with the workflow bundle
  * current in dist/ (built first if it is not), so the worker loads it instead of bundling.
- * Bare: `node --import tsx bench/bare/worker.ts` with its prebuilt bundle (bareBundlePath()).
+ * Bare: bench/bare/worker.ts compiled the same way, with its prebuilt bundle (bareBundlePath()).
  *
  * The probe: before each spawn a workflow is started on that empty queue, so its first task is
  * waiting when the worker polls: the engine's otpBudgetWorkflow with an empty budget (no search
@@ -22,7 +22,7 @@
  * better), goal under 1 s for the engine.
  */
 import { Client, Connection } from '@temporalio/client';
-import { join, resolve } from 'node:path';
+import { compiledEntry } from '../../scripts/compiled-entry';
 import { ManagedProcess } from '../../scripts/managed-process';
 import { sandboxSettings } from '../../scripts/sandbox-settings';
 import type { Stack } from '../../scripts/stack';
@@ -31,8 +31,6 @@ import { percentile } from '../bare/drive';
 import { bareBundlePath } from '../bare/start';
 import type { BenchContext, BenchRow, BenchSection } from '../types';
 import { engineDriver } from './throughput';
-
-const ROOT = resolve(__dirname, '../..');
 
 /**
  * The worker's environment as startStack gives it (scripts/stack.ts): this process's environment,
@@ -123,6 +121,9 @@ export const coldStartSection: BenchSection = async (ctx: BenchContext): Promise
   const plainConnection = await Connection.connect({ address: stack.temporalAddress });
   const plain = new Client({ connection: plainConnection, namespace: stack.namespace });
   const runId = Date.now().toString(36);
+  // Both compiled ahead, as the stack starts its processes (scripts/compiled-entry.ts).
+  const engineEntry = await compiledEntry('workers/main.ts');
+  const bareEntry = await compiledEntry('bench/bare/worker.ts');
   const engine: ColdStart[] = [];
   const bare: ColdStart[] = [];
   const probes: Array<{ client: Client; workflowId: string }> = [];
@@ -142,7 +143,7 @@ export const coldStartSection: BenchSection = async (ctx: BenchContext): Promise
           d.client,
           engineProbe,
           {
-            args: ['--import', 'tsx', join(ROOT, 'workers/main.ts')],
+            args: engineEntry.args,
             env: workerEnv(stack, engineQueue),
             readyPattern: /worker running/,
           },
@@ -163,7 +164,7 @@ export const coldStartSection: BenchSection = async (ctx: BenchContext): Promise
           plain,
           bareProbe,
           {
-            args: ['--import', 'tsx', join(ROOT, 'bench/bare/worker.ts')],
+            args: bareEntry.args,
             env: {
               ...process.env,
               TEMPORAL_ADDRESS: stack.temporalAddress,
