@@ -18,11 +18,11 @@
  * they do under tsx, wherever the compiled file lives.
  */
 import { build, type Plugin } from 'esbuild';
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-export const COMPILED_DIR = join(ROOT, 'dist', 'entries');
+const COMPILED_DIR = join(ROOT, 'dist', 'entries');
 
 /** Each project module's `__dirname` as the literal directory it sits in. */
 const ownDirname: Plugin = {
@@ -47,18 +47,23 @@ const ownDirname: Plugin = {
 export async function compiledEntry(entry: string): Promise<{ command: string; args: string[] }> {
   const out = join(COMPILED_DIR, `${basename(dirname(entry))}-${basename(entry, '.ts')}.cjs`);
   const temp = `${out}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'cjs',
-    packages: 'external',
-    sourcemap: 'inline',
-    outfile: temp,
-    logLevel: 'error',
-    plugins: [ownDirname],
-  });
-  renameSync(temp, out);
+  try {
+    await build({
+      entryPoints: [join(ROOT, entry)],
+      bundle: true,
+      platform: 'node',
+      target: `node${process.versions.node.split('.')[0]}`,
+      format: 'cjs',
+      packages: 'external',
+      sourcemap: 'inline',
+      outfile: temp,
+      logLevel: 'error',
+      plugins: [ownDirname],
+    });
+    renameSync(temp, out);
+  } finally {
+    // Gone after the rename; left by a failed build otherwise.
+    rmSync(temp, { force: true });
+  }
   return { command: process.execPath, args: ['--enable-source-maps', out] };
 }

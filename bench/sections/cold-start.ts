@@ -3,8 +3,8 @@
  * moment it has handled its first workflow task, beside the bare worker process started the same
  * way on the same server.
  *
- * Engine: workers/main.ts compiled ahead (scripts/compiled-entry.ts, what the stack runs) with the stack's worker
- * environment on a task queue of its own (see workerEnv below: startStack does not expose the
+ * Engine: workers/main.ts compiled ahead (scripts/compiled-entry.ts), as the stack runs it, with
+ * the stack's worker environment on a task queue of its own (see workerEnv below: startStack does not expose the
  * worker's environment, so it is rebuilt the way startStack builds it), with the workflow bundle
  * current in dist/ (built first if it is not), so the worker loads it instead of bundling.
  * Bare: bench/bare/worker.ts compiled the same way, with its prebuilt bundle (bareBundlePath()).
