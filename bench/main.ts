@@ -22,6 +22,14 @@ import type { BenchRow, BenchSection } from './types';
 export const BENCH_TEMPORAL_DYNAMIC_CONFIG = {
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
+  // The server's own default, which the dev server turns on (temporal CLI 1.5.1,
+  // temporalcli/commands.server.go) so that a search attribute added at run time is seen at once.
+  // On, every request that carries or upserts search attributes reads the cluster metadata and
+  // the namespace from SQLite: measured in the throughput section, 40 GetCurrentClusterMetadata
+  // and 16 GetNamespace reads per Prakerja payment against 12 and 1.4 for its bare workflow,
+  // which sets none. The stack's search attributes are all registered before the server starts
+  // (--search-attribute), so the cache a production server keeps is never stale here.
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
 } as const;
 
 /** In the order they run: the parked section last, it leaves 10,000 payments behind. */
@@ -79,6 +87,8 @@ async function main(): Promise<void> {
     // had reached yet: 1739 against 662 ms to the first poll answered, in one quick run. That is
     // Temporal's matching, the same for the engine and bare; it drowned the worker's own start.
     temporalDynamicConfig: BENCH_TEMPORAL_DYNAMIC_CONFIG,
+    // Profiles of the engine's processes, written when the stack stops (see the README).
+    cpuProfileDir: process.env.BENCH_CPU_PROFILE_DIR,
     log: (name, line) => appendFileSync(join(logs, `${name}.log`), line + '\n'),
   });
   const rows: BenchRow[] = [];

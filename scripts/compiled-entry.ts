@@ -42,9 +42,14 @@ const ownDirname: Plugin = {
 
 /**
  * Compiles `entry` (a path from the project root, e.g. 'workers/main.ts') to dist/entries/ and
- * answers how to run it: `node --enable-source-maps <file>` (stack traces keep the .ts lines).
+ * answers how to run it: `node --enable-source-maps [nodeFlags] <file>` (stack traces keep the
+ * .ts lines). `nodeFlags` are for flags Node refuses in NODE_OPTIONS (--cpu-prof,
+ * --optimize-for-size).
  */
-export async function compiledEntry(entry: string): Promise<{ command: string; args: string[] }> {
+export async function compiledEntry(
+  entry: string,
+  nodeFlags: readonly string[] = [],
+): Promise<{ command: string; args: string[] }> {
   const out = join(COMPILED_DIR, `${basename(dirname(entry))}-${basename(entry, '.ts')}.cjs`);
   const temp = `${out}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
@@ -65,5 +70,5 @@ export async function compiledEntry(entry: string): Promise<{ command: string; a
     // Gone after the rename; left by a failed build otherwise.
     rmSync(temp, { force: true });
   }
-  return { command: process.execPath, args: ['--enable-source-maps', out] };
+  return { command: process.execPath, args: ['--enable-source-maps', ...nodeFlags, out] };
 }

@@ -17,6 +17,7 @@ import {
 } from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { compiledEntry } from './compiled-entry';
+import { WORKER_NODE_FLAGS } from '../workers/node-flags';
 import { ManagedProcess, type LogSink } from './managed-process';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess } from './supervisor';
 import { sandboxSettings } from './sandbox-settings';
@@ -57,6 +58,12 @@ export interface StackOptions {
    * is JSON). The benchmarks run with one task-queue partition: see bench/main.ts.
    */
   temporalDynamicConfig?: Record<string, string | number | boolean>;
+  /**
+   * Write a V8 CPU profile of the sandbox, worker and gateway into this directory when each
+   * exits (`node --cpu-prof`): how the benchmarks find where the engine's time goes
+   * (`BENCH_CPU_PROFILE_DIR=... npm run bench`). Open a .cpuprofile in Chrome DevTools.
+   */
+  cpuProfileDir?: string;
 }
 
 export interface ProviderTarget {
@@ -83,6 +90,8 @@ export interface Stack {
   taskQueue: string;
   temporalAddress: string;
   uiUrl?: string;
+  /** The local dev server's Prometheus endpoint (absent when the stack joined a server). */
+  temporalMetricsUrl?: string;
   gatewayUrl: string;
   sandboxUrl?: string;
   /** Every provider and where its calls go: the sandbox's simulator or the real base URL. */
@@ -120,6 +129,8 @@ export interface Stack {
   secrets(): string[];
   /** One secret setting's value by its variable name (e.g. KLINK_WEBHOOK_KEY), for tools that sign as a provider. */
   secretSetting(name: string): string | undefined;
+  /** The node flags the stack's processes run with (the CPU profile's), for a bench's own processes. */
+  nodeFlags: readonly string[];
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -182,6 +193,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const real = configuredProviders(baseEnv, ['worker', 'gateway']);
   const onSandbox = new Set(PROVIDER_KEYS.filter((k) => !real.has(k)));
 
+  const nodeFlags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProfileDir)}`] : [];
   const stopAll = async () => {
     for (const p of [...started].reverse()) await p.stop();
   };
@@ -191,8 +203,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let temporalAddress = opts.temporalAddress;
     let temporal: ManagedProcess | undefined;
     let uiUrl: string | undefined;
+    let temporalMetricsUrl: string | undefined;
     if (!temporalAddress) {
       temporalAddress = `127.0.0.1:${ports.temporal}`;
+      temporalMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       const args = [
         'server',
         'start-dev',
@@ -295,7 +309,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const sandbox = new ManagedProcess(
         {
           name: 'sandbox',
-          ...(await compiledEntry('sandbox/main.ts')),
+          ...(await compiledEntry('sandbox/main.ts', nodeFlags)),
           env: {
             ...baseEnv,
             ...settings.sandboxEnv,
@@ -324,7 +338,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const workerSpec = {
       name: 'worker',
-      ...(await compiledEntry('workers/main.ts')),
+      ...(await compiledEntry('workers/main.ts', [...WORKER_NODE_FLAGS, ...nodeFlags])),
       env: workerEnv,
       readyPattern: /worker running/,
     };
@@ -335,7 +349,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const gateway = new SupervisedProcess(
       {
         name: 'gateway',
-        ...(await compiledEntry('gateway/main.ts')),
+        ...(await compiledEntry('gateway/main.ts', nodeFlags)),
         env: {
           ...baseEnv,
           ...temporalEnv,
@@ -375,6 +389,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       taskQueue,
       temporalAddress,
       uiUrl,
+      temporalMetricsUrl,
+      nodeFlags,
       gatewayUrl,
       sandboxUrl,
       providers,

@@ -42,6 +42,8 @@ export async function startBareWorker(opts: {
   /** Default: a fresh queue per start, so no earlier run's tasks reach it. */
   taskQueue?: string;
   log?: (line: string) => void;
+  /** Node flags, as the stack's worker runs with (Stack.nodeFlags: a CPU profile). */
+  nodeFlags?: readonly string[];
 }): Promise<BareWorker> {
   const taskQueue = opts.taskQueue ?? `bench-bare-${Date.now().toString(36)}`;
   const codePath = await bareBundlePath();
@@ -49,7 +51,7 @@ export async function startBareWorker(opts: {
     {
       name: 'bare-worker',
       // Compiled ahead as the stack's worker is (scripts/compiled-entry.ts).
-      ...(await compiledEntry('bench/bare/worker.ts')),
+      ...(await compiledEntry('bench/bare/worker.ts', opts.nodeFlags)),
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,

@@ -28,6 +28,8 @@ import { SAGA_NAMES, SAGAS } from '../../workflows/sagas';
 import { BARE_PLANS, planShape, type BareSagaName } from '../bare/plans';
 import { percentile, runBareOnce, runPool } from '../bare/drive';
 import { startBareWorker, type BareWorker } from '../bare/start';
+import { withCpuPerUnit } from '../process-cpu';
+import { callsSummary, withServerCallsPerUnit } from '../temporal-metrics';
 import type { BenchContext, BenchRow, BenchSection } from '../types';
 
 /** The status each saga's happy path ends in. */
@@ -206,20 +208,39 @@ async function runEngine(
   stack: Stack,
   total: number,
   concurrency: number,
-): Promise<{ ms: number; latencies: number[]; workflowIds: string[] }> {
+  pids: Record<string, number | undefined>,
+): Promise<{
+  ms: number;
+  latencies: number[];
+  workflowIds: string[];
+  cpu: Record<string, number>;
+  calls: Record<string, number>;
+}> {
   const prepare = preparer(saga, d, stack, `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`);
   // Setup is not the engine's work: done first, a few at a time, untimed.
   const { results: prepared } = await runPool(total, concurrency, (i) => prepare(i));
-  const { ms, results } = await runPool(total, concurrency, async (i) => {
-    const t0 = performance.now();
-    const { workflowId } = await prepared[i]!();
-    const view = (await d.client.workflow.getHandle(workflowId).result()) as { status?: string };
-    const latency = performance.now() - t0;
-    if (view.status !== HAPPY_END[saga])
-      throw new Error(`${saga}: ${workflowId} ended ${view.status}, expected ${HAPPY_END[saga]}`);
-    return { latency, workflowId };
-  });
-  return { ms, latencies: results.map((r) => r.latency), workflowIds: results.map((r) => r.workflowId) };
+  const serverTimed = await withServerCallsPerUnit(stack.temporalMetricsUrl, total, () =>
+    withCpuPerUnit(pids, total, () =>
+      runPool(total, concurrency, async (i) => {
+        const t0 = performance.now();
+        const { workflowId } = await prepared[i]!();
+        const view = (await d.client.workflow.getHandle(workflowId).result()) as { status?: string };
+        const latency = performance.now() - t0;
+        if (view.status !== HAPPY_END[saga])
+          throw new Error(`${saga}: ${workflowId} ended ${view.status}, expected ${HAPPY_END[saga]}`);
+        return { latency, workflowId };
+      }),
+    ),
+  );
+  const timed = serverTimed.result;
+  const { ms, results } = timed.result;
+  return {
+    ms,
+    latencies: results.map((r) => r.latency),
+    workflowIds: results.map((r) => r.workflowId),
+    cpu: timed.cpuPerUnitMs,
+    calls: serverTimed.callsPerUnit,
+  };
 }
 
 async function runBare(
@@ -227,12 +248,21 @@ async function runBare(
   worker: BareWorker,
   total: number,
   concurrency: number,
-): Promise<{ ms: number; latencies: number[] }> {
+  pids: Record<string, number | undefined>,
+  metricsUrl: string | undefined,
+): Promise<{ ms: number; latencies: number[]; cpu: Record<string, number>; calls: Record<string, number> }> {
   const prefix = `bare-${saga}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const { ms, results } = await runPool(total, concurrency, (i) =>
-    runBareOnce(worker, BARE_PLANS[saga], `${prefix}-${i}`),
+  const { result: timed, callsPerUnit } = await withServerCallsPerUnit(metricsUrl, total, () =>
+    withCpuPerUnit(pids, total, () =>
+      runPool(total, concurrency, (i) => runBareOnce(worker, BARE_PLANS[saga], `${prefix}-${i}`)),
+    ),
   );
-  return { ms, latencies: results };
+  return {
+    ms: timed.result.ms,
+    latencies: timed.result.results,
+    cpu: timed.cpuPerUnitMs,
+    calls: callsPerUnit,
+  };
 }
 
 /** The sagas a caller starts: every one but the unmatched report (the gateway files those). */
@@ -247,19 +277,22 @@ export const throughputSection: BenchSection = async (ctx: BenchContext): Promis
   const worker = await startBareWorker({
     temporalAddress: stack.temporalAddress,
     namespace: stack.namespace,
+    nodeFlags: stack.nodeFlags,
     log: (line) => {
       if (/error|fail/i.test(line)) ctx.log(line);
     },
   });
+  // Every process of the run, for the CPU each spends per payment (the detail's cpu rows).
+  const pids = { ...stack.pids(), bareWorker: worker.pid, driver: process.pid };
   const rows: BenchRow[] = [];
   try {
     for (const saga of THROUGHPUT_SAGAS) {
       const plan = BARE_PLANS[saga];
       // Warm both workers (JIT, caches, connections) on this saga's path, untimed.
-      const warm = await runEngine(saga, d, stack, warmup, Math.min(warmup, concurrency));
-      await runBare(saga, worker, warmup, Math.min(warmup, concurrency));
-      const engine = await runEngine(saga, d, stack, total, concurrency);
-      const bare = await runBare(saga, worker, total, concurrency);
+      const warm = await runEngine(saga, d, stack, warmup, Math.min(warmup, concurrency), pids);
+      await runBare(saga, worker, warmup, Math.min(warmup, concurrency), pids, stack.temporalMetricsUrl);
+      const engine = await runEngine(saga, d, stack, total, concurrency, pids);
+      const bare = await runBare(saga, worker, total, concurrency, pids, stack.temporalMetricsUrl);
       const engineRate = total / (engine.ms / 1000);
       const bareRate = total / (bare.ms / 1000);
       const ratio = engineRate / bareRate;
@@ -284,12 +317,19 @@ export const throughputSection: BenchSection = async (ctx: BenchContext): Promis
           engineP95Ms: Math.round(percentile(engine.latencies, 95)),
           bareP95Ms: Math.round(percentile(bare.latencies, 95)),
           engineHistory: await historyShape(d.client, warm.workflowIds[0]!),
+          engineCpuMsPerPayment: cpuSummary(engine.cpu),
+          bareCpuMsPerWorkflow: cpuSummary(bare.cpu),
+          engineServerCallsPerPayment: callsSummary(engine.calls, 'service_requests'),
+          bareServerCallsPerWorkflow: callsSummary(bare.calls, 'service_requests'),
+          engineDbOpsPerPayment: callsSummary(engine.calls, 'persistence_requests'),
+          bareDbOpsPerWorkflow: callsSummary(bare.calls, 'persistence_requests'),
           workflowType: SAGAS[saga].workflowType,
         },
       };
       ctx.log(
         `throughput ${saga}: engine ${row.engine.value}/s p50 ${row.detail!.engineP50Ms} ms, ` +
-          `bare ${row.baseline.value}/s p50 ${row.detail!.bareP50Ms} ms, ratio ${row.ratio}`,
+          `bare ${row.baseline.value}/s p50 ${row.detail!.bareP50Ms} ms, ratio ${row.ratio}; ` +
+          `CPU ms per payment: engine ${row.detail!.engineCpuMsPerPayment}; bare ${row.detail!.bareCpuMsPerWorkflow}`,
       );
       rows.push(row);
     }
@@ -299,6 +339,15 @@ export const throughputSection: BenchSection = async (ctx: BenchContext): Promis
   }
   return rows;
 };
+
+/** 'temporal 12.3, worker 8.1, ...' for the processes that spent anything, most first. */
+function cpuSummary(cpu: Record<string, number>): string {
+  return Object.entries(cpu)
+    .filter(([, ms]) => ms > 0)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+    .join(', ');
+}
 
 function round(v: number, digits: number): number {
   const f = 10 ** digits;

@@ -35,13 +35,13 @@
  * Rows: requests/s engine vs bare, ratio engine/bare (higher is better), goal at least 0.8 on
  * the replay rows (the verified webhook answered 2xx).
  */
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import fastify from 'fastify';
 import { ManagedProcess } from '../../scripts/managed-process';
 import { kLinkSign, KLINK_SIGNATURE_HEADER, KLINK_WEBHOOK_PATHS } from '../../sandbox/klink/webhooks';
 import { runPool } from '../bare/drive';
+import { withCpuPerUnit } from '../process-cpu';
 import type { BenchContext, BenchRow, BenchSection } from '../types';
 import { engineDriver, type EngineDriver } from './throughput';
 
@@ -192,19 +192,6 @@ async function startBareRoutes(
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
-/** CPU time (user + system) a process has used so far, in ms; 0 when it cannot be read. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    // Fields after the command (which is in parentheses and may hold spaces): utime is the 14th field.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** The load, with the CPU the given processes spent on it (ms per request). */
 async function measured(
   base: string,
@@ -213,10 +200,8 @@ async function measured(
   concurrency: number,
   pids: Record<string, number | undefined>,
 ): Promise<LoadResult & { cpuPerRequestMs: Record<string, number> }> {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
-  const result = await load(base, probe, total, concurrency);
-  const cpuPerRequestMs = Object.fromEntries(
-    Object.entries(pids).map(([k, pid]) => [k, round((cpuMs(pid) - before[k]!) / total, 3)]),
+  const { result, cpuPerUnitMs: cpuPerRequestMs } = await withCpuPerUnit(pids, total, () =>
+    load(base, probe, total, concurrency),
   );
   return { ...result, cpuPerRequestMs };
 }
