@@ -29,6 +29,7 @@ import { ppobCallbackSignal, type PpobPurchaseView } from '../workflows/ppob-def
 import { deliverUnmatched } from './unmatched';
 import { ppobCallbackCounted } from './already-counted';
 import { ClosedViewCache, lookUpPayment } from './closed-payment';
+import { SampledLog } from './sampled-log';
 import { readQuery } from './request-validation';
 import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 
@@ -69,6 +70,7 @@ export async function registerPpobCallback(
   const expected = Buffer.from(opts.secret);
   // Replayed callbacks for purchases that ended are answered without asking Temporal again.
   const closedViews = new ClosedViewCache();
+  const sampled = new SampledLog();
   const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
 
   app.get<{ Params: { secret: string }; Querystring: Record<string, unknown> }>(
@@ -77,7 +79,13 @@ export async function registerPpobCallback(
       const given = Buffer.from(req.params.secret);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         counters.refusedSecret += 1;
-        req.log.warn({ refid: req.query.ref_id }, 'ppob callback refused: wrong secret in the URL');
+        sampled.write(
+          req.log,
+          'warn',
+          'wrong secret',
+          { refid: req.query.ref_id },
+          'ppob callback refused: wrong secret in the URL',
+        );
         return reply.code(404).send({ error: 'not found' });
       }
       let cb;
@@ -128,7 +136,10 @@ export async function registerPpobCallback(
           );
           if (look.state === 'closed' && look.finalView && ppobCallbackCounted(look.finalView, cb)) {
             counters.replays += 1;
-            req.log.info(
+            sampled.write(
+              req.log,
+              'info',
+              'replay',
               { refid, status: cb.status, purchase: purchase.workflowId },
               'ppob callback replay: the ended purchase concluded the same',
             );

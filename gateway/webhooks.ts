@@ -66,6 +66,7 @@ import { deliverUnmatched } from './unmatched';
 import { DEFAULT_GATEWAY_DEADLINES, deadlineBudget, RETRY_AFTER_SECONDS } from './temporal-deadlines';
 import { aliKassaReference, payoutNotificationCounted, transferCounted } from './already-counted';
 import { ClosedViewCache, lookUpPayment } from './closed-payment';
+import { SampledLog } from './sampled-log';
 
 export interface WebhookOptions {
   client: PaysagaClient;
@@ -101,6 +102,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   const deadlineMs = opts.deadlineMs ?? DEFAULT_GATEWAY_DEADLINES.webhookMs;
   // Replays and late retries for payments that ended are answered without asking Temporal again.
   const closedViews = new ClosedViewCache();
+  const sampled = new SampledLog();
   const counters: WebhookCounters = {
     received: 0,
     accepted: 0,
@@ -126,7 +128,13 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
       scope.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
         if (err.statusCode === 413) counters.refused.tooLarge += 1;
         else if (err.statusCode && err.statusCode < 500) counters.refused.malformed += 1;
-        req.log.warn({ status: err.statusCode }, 'webhook refused before verification');
+        sampled.write(
+          req.log,
+          'warn',
+          `unread ${err.statusCode}`,
+          { status: err.statusCode },
+          'webhook refused before verification',
+        );
         void reply
           .code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500)
           .send({ error: err.statusCode === 413 ? 'body too large' : 'bad request' });
@@ -265,7 +273,8 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   ) {
     counters.refused[reason] += 1;
     // The path only: a query string (AliKassa's) carries the payer's data and the signature.
-    req.log.warn({ route: req.url.split('?')[0], reason }, 'webhook refused');
+    const route = req.url.split('?')[0];
+    sampled.write(req.log, 'warn', `refused ${reason} ${route}`, { route, reason }, 'webhook refused');
     return reply.code(status).send({ error: message });
   }
 
@@ -303,7 +312,10 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     }
     if (look.state === 'closed' && look.finalView && transferCounted(look.finalView, webhook)) {
       counters.replays += 1;
-      req.log.info(
+      sampled.write(
+        req.log,
+        'info',
+        `replay ${webhook.provider}`,
         { orderId: webhook.orderId, reference: webhook.reference },
         'webhook replay: the closed payment had counted it',
       );
@@ -349,7 +361,13 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         const look = await within(() => lookUpPayment<PayoutView>(opts.client, workflowId, closedViews));
         if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n)) {
           counters.replays += 1;
-          req.log.info({ orderId, reference: n.reference }, 'payout notification replay: already counted');
+          sampled.write(
+            req.log,
+            'info',
+            'replay payout',
+            { orderId, reference: n.reference },
+            'payout notification replay: already counted',
+          );
           return { ok: true, workflowId, replay: true };
         }
         const unmatched = await within(() =>
