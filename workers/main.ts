@@ -33,7 +33,7 @@ import { otpBudgetKey } from '../activities/otp-budget';
 import { createPrakerjaClient } from '../providers/prakerja/client';
 import { loadCodecKeys } from './codec-keys';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createPaysagaWorker } from './worker';
+import { createPaysagaWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
 
 const workerEnv = {
   ...temporalEnv,
@@ -49,7 +49,7 @@ const workerEnv = {
   ...aliKassaSharedEnv,
   /** The gateway's public URL, for AliKassa's notification_endpoint_url. */
   PAYSAGA_PUBLIC_GATEWAY_URL: z.url().optional(),
-  PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
+  PAYSAGA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(DEFAULT_MAX_CACHED_WORKFLOWS),
 };
 
 function isTimeZone(name: string): boolean {

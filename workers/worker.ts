@@ -1,10 +1,10 @@
 /**
  * Builds the paysaga worker: workflows from the prebuilt bundle (or from source when it is stale),
  * activities from the provider clients, the encrypting data converter, and a workflow cache size
- * the operator sets (PAYSAGA_MAX_CACHED_WORKFLOWS, default 500) rather than the SDK's default,
- * which is derived from the heap limit. Each cached workflow keeps its state in the worker's
- * memory; one evicted from the cache is rebuilt by replaying its history on its next task. So
- * the size trades memory for replay work.
+ * the operator sets (PAYSAGA_MAX_CACHED_WORKFLOWS, default DEFAULT_MAX_CACHED_WORKFLOWS) rather
+ * than the SDK's default, which is derived from the heap limit. Each cached workflow keeps its
+ * state in the worker's memory; one evicted from the cache is rebuilt by replaying its history
+ * on its next task. So the size trades memory for replay work.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
@@ -24,6 +24,15 @@ import type { PrakerjaClient } from '../providers/prakerja/client';
 import type { CodecKeys } from './codec';
 import { paysagaDataConverter } from './data-converter';
 import { currentBundlePath, WORKFLOWS_ENTRY } from './workflow-bundle';
+
+/**
+ * 100, not the 500 it was: a cached workflow costs about 170 KB of the Rust core's native memory
+ * besides its JavaScript state, and a payment waits for its money mostly evicted anyway (a
+ * webhook days later finds it replayed). 100 still holds every payment in flight at the bench's
+ * concurrency (20 at a time, three workflows each for Prakerja). Measured by the bench's parked
+ * section and recorded in the README's before/after rows.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export interface PaysagaWorkerDeps {
   connection: NativeConnection;
@@ -84,7 +93,7 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
       ),
     },
     dataConverter: paysagaDataConverter(deps.codecKeys),
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...deps.overrides,
   });
 }

@@ -6,8 +6,8 @@
  *
  * - Memory: VmRSS of the worker and of the Temporal server (/proc/<pid>/status, pids from
  *   stack.pids()), read after parking has settled. The worker keeps at most
- *   PAYSAGA_MAX_CACHED_WORKFLOWS workflows in its sticky cache (workers/worker.ts; default 500,
- *   set in workers/main.ts): of P parked payments, only the last ones touched stay in memory,
+ *   PAYSAGA_MAX_CACHED_WORKFLOWS workflows in its sticky cache (workers/worker.ts,
+ *   DEFAULT_MAX_CACHED_WORKFLOWS): of P parked payments, only the last ones touched stay in memory,
  *   the rest are rebuilt by replay at their next task.
  * - Webhook latency: a fresh klink-va payment (unloaded; started first and left waiting a second,
  *   as the parked ones wait) or one of the parked ones, spread evenly over the P, so mostly
@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PaysagaClient } from '../../client/paysaga-client';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/worker';
 import { percentile, runPool, startBare } from '../bare/drive';
 import { startBareWorker } from '../bare/start';
 import type { BarePlan } from '../bare/workflows';
@@ -114,7 +115,7 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
   const latencySamples = quick ? 10 : 20;
   const listSamples = 5;
   const reviewCount = 3;
-  const maxCachedWorkflows = Number(process.env.PAYSAGA_MAX_CACHED_WORKFLOWS ?? 500);
+  const maxCachedWorkflows = Number(process.env.PAYSAGA_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
   const d = await engineDriver(stack);
   const paysaga = new PaysagaClient(d.client, stack.taskQueue);
   const runId = Date.now().toString(36);
