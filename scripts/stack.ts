@@ -17,7 +17,7 @@ import {
 } from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { compiledEntry } from './compiled-entry';
-import { WORKER_NODE_FLAGS } from '../workers/node-flags';
+import { WORKER_NODE_FLAGS } from '../workers/runtime-settings';
 import { ManagedProcess, type LogSink } from './managed-process';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess } from './supervisor';
 import { sandboxSettings } from './sandbox-settings';

@@ -33,7 +33,8 @@ import { otpBudgetKey } from '../activities/otp-budget';
 import { createPrakerjaClient } from '../providers/prakerja/client';
 import { loadCodecKeys } from './codec-keys';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createPaysagaWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
+import { createPaysagaWorker } from './worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './runtime-settings';
 
 const workerEnv = {
   ...temporalEnv,

@@ -1,4 +1,18 @@
 /**
+ * The worker's runtime settings, in a module of their own (no engine imports) so the bench's bare
+ * worker runs with the very same ones: a ratio then measures the engine's code, not its settings.
+ */
+
+/**
+ * 100, not the 500 it was: a cached workflow costs about 170 KB of the Rust core's native memory
+ * besides its JavaScript state, and a payment waits for its money mostly evicted anyway (a
+ * webhook days later finds it replayed). 100 still holds every payment in flight at the bench's
+ * concurrency (20 at a time, three workflows each for Prakerja). Measured by the bench's parked
+ * section and recorded in the README's before/after rows.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
+/**
  * The node flags the worker process runs with. Node refuses them in NODE_OPTIONS, so they go on
  * its command line: the stack (scripts/stack.ts) passes them, and a worker started by hand should
  * too (`node --optimize-for-size --import tsx workers/main.ts`, as the README shows).

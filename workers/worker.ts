@@ -24,15 +24,7 @@ import type { PrakerjaClient } from '../providers/prakerja/client';
 import type { CodecKeys } from './codec';
 import { paysagaDataConverter } from './data-converter';
 import { currentBundlePath, WORKFLOWS_ENTRY } from './workflow-bundle';
-
-/**
- * 100, not the 500 it was: a cached workflow costs about 170 KB of the Rust core's native memory
- * besides its JavaScript state, and a payment waits for its money mostly evicted anyway (a
- * webhook days later finds it replayed). 100 still holds every payment in flight at the bench's
- * concurrency (20 at a time, three workflows each for Prakerja). Measured by the bench's parked
- * section and recorded in the README's before/after rows.
- */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './runtime-settings';
 
 export interface PaysagaWorkerDeps {
   connection: NativeConnection;

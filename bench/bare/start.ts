@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledEntry } from '../../scripts/compiled-entry';
 import { ManagedProcess } from '../../scripts/managed-process';
+import { WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
 
 export interface BareWorker {
   taskQueue: string;
@@ -42,7 +43,7 @@ export async function startBareWorker(opts: {
   /** Default: a fresh queue per start, so no earlier run's tasks reach it. */
   taskQueue?: string;
   log?: (line: string) => void;
-  /** Node flags, as the stack's worker runs with (Stack.nodeFlags: a CPU profile). */
+  /** Extra node flags, as the stack's processes run with (Stack.nodeFlags: a CPU profile). */
   nodeFlags?: readonly string[];
 }): Promise<BareWorker> {
   const taskQueue = opts.taskQueue ?? `bench-bare-${Date.now().toString(36)}`;
@@ -50,8 +51,8 @@ export async function startBareWorker(opts: {
   const proc = new ManagedProcess(
     {
       name: 'bare-worker',
-      // Compiled ahead as the stack's worker is (scripts/compiled-entry.ts).
-      ...(await compiledEntry('bench/bare/worker.ts', opts.nodeFlags)),
+      // Compiled ahead, and with the node flags, as the stack's worker is.
+      ...(await compiledEntry('bench/bare/worker.ts', [...WORKER_NODE_FLAGS, ...(opts.nodeFlags ?? [])])),
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,

@@ -10,6 +10,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { join } from 'node:path';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/runtime-settings';
 import { createBareActivities } from './activities';
 
 async function main(): Promise<void> {
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: join(__dirname, 'workflows.ts') }),
     activities: createBareActivities(client),
-    maxCachedWorkflows: 500,
+    // The engine's own cache size: a ratio measures the engine's code, not a setting.
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
   });
   const stop = () => worker.shutdown();
   process.once('SIGTERM', stop);

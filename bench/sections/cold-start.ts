@@ -23,7 +23,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { compiledEntry } from '../../scripts/compiled-entry';
-import { WORKER_NODE_FLAGS } from '../../workers/node-flags';
+import { WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
 import { ManagedProcess } from '../../scripts/managed-process';
 import { sandboxSettings } from '../../scripts/sandbox-settings';
 import type { Stack } from '../../scripts/stack';
@@ -124,7 +124,7 @@ export const coldStartSection: BenchSection = async (ctx: BenchContext): Promise
   const runId = Date.now().toString(36);
   // Both compiled ahead, as the stack starts its processes (scripts/compiled-entry.ts).
   const engineEntry = await compiledEntry('workers/main.ts', WORKER_NODE_FLAGS);
-  const bareEntry = await compiledEntry('bench/bare/worker.ts');
+  const bareEntry = await compiledEntry('bench/bare/worker.ts', WORKER_NODE_FLAGS);
   const engine: ColdStart[] = [];
   const bare: ColdStart[] = [];
   const probes: Array<{ client: Client; workflowId: string }> = [];

@@ -25,7 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PaysagaClient } from '../../client/paysaga-client';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/runtime-settings';
 import { percentile, runPool, startBare } from '../bare/drive';
 import { startBareWorker } from '../bare/start';
 import type { BarePlan } from '../bare/workflows';
@@ -36,8 +36,10 @@ const customer = { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi
 /** client/inputs.ts StartTransferInput: expirySeconds at most 30 days. */
 const LONGEST_EXPIRY_SECONDS = 30 * 86_400;
 const AMOUNT = 175_000;
-/** The bare worker's maxCachedWorkflows (bench/bare/worker.ts). */
-const BARE_CACHE = 500;
+/** The bare worker's maxCachedWorkflows: the engine's default (bench/bare/worker.ts). */
+const BARE_CACHE = DEFAULT_MAX_CACHED_WORKFLOWS;
+/** Bare workflows parked beside the bare worker: well over its cache, so the cache is full. */
+const BARE_PARKED_COUNT = 1_000;
 
 /** The bare counterpart of a parked transfer: one no-op activity, answered, waiting for a signal. */
 const BARE_PARKED: BarePlan & { start: 'with-first-answer' } = {
@@ -190,9 +192,9 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
     // The last maxCachedWorkflows started are the ones most likely still in the sticky cache.
     const likelyCached = picks.filter((k) => k >= parkedCount - maxCachedWorkflows).length;
 
-    // Bare: a bare worker process (its cache: 500, bench/bare/worker.ts) with as many parked
-    // workflows, up to twice its cache (beyond that its cache is as full as it gets).
-    const bareCount = Math.min(parkedCount, 2 * BARE_CACHE);
+    // Bare: a bare worker process (the engine's cache size and node flags, bench/bare/start.ts)
+    // with BARE_PARKED_COUNT parked workflows: beyond its cache, it is as full as it gets.
+    const bareCount = Math.min(parkedCount, BARE_PARKED_COUNT);
     const bareWorker = await startBareWorker({
       temporalAddress: stack.temporalAddress,
       namespace: stack.namespace,
