@@ -312,22 +312,23 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   /**
    * Signals the running payment; acknowledges a replay the closed payment already counted; keeps
    * any other report for an operator. Throws when Temporal cannot record it.
+   *
+   * The signal goes first, as a payout notification's does: a running payment, the usual case,
+   * costs one Temporal call instead of a look and then a signal (the webhook-to-PAID rows
+   * measure it). Signalling a payment that closed or never was fails NotFound, and only then is
+   * it looked up; a copy that lost the race to a concurrent one that settled the payment is thus
+   * read as a replay, not filed as unmatched.
    */
   async function route(req: FastifyRequest, webhook: TransferWebhook) {
     const workflowId = transferWorkflowId(webhook.orderId);
-    let look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
-    if (look.state === 'running') {
-      try {
-        await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
-        counters.accepted += 1;
-        return { ok: true, workflowId };
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        // It closed between the look and the signal (a concurrent copy may have settled it):
-        // its final view decides below, so a copy that lost the race is not filed as unmatched.
-        look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
-      }
+    try {
+      await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
+      counters.accepted += 1;
+      return { ok: true, workflowId };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    const look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
     if (look.state === 'closed' && look.finalView && transferCounted(look.finalView, webhook))
       return replayed(req, webhook, workflowId);
     const unmatched = await deliverUnmatched(opts.client, {

@@ -17,7 +17,7 @@ import {
 } from '../common/provider-settings';
 import { PAYSAGA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { compiledEntry } from './compiled-entry';
-import { WORKER_NODE_FLAGS } from '../workers/runtime-settings';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../workers/runtime-settings';
 import { ManagedProcess, type LogSink } from './managed-process';
 import { DEFAULT_RESTART_POLICY, SupervisedProcess } from './supervisor';
 import { sandboxSettings } from './sandbox-settings';
@@ -331,6 +331,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     // 3. Worker and 4. gateway
     const workerEnv: NodeJS.ProcessEnv = {
+      ...WORKER_ENV,
       ...baseEnv,
       ...temporalEnv,
       ...workerProviders,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledEntry } from '../../scripts/compiled-entry';
 import { ManagedProcess } from '../../scripts/managed-process';
-import { WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
 
 export interface BareWorker {
   taskQueue: string;
@@ -54,6 +54,7 @@ export async function startBareWorker(opts: {
       // Compiled ahead, and with the node flags, as the stack's worker is.
       ...(await compiledEntry('bench/bare/worker.ts', [...WORKER_NODE_FLAGS, ...(opts.nodeFlags ?? [])])),
       env: {
+        ...WORKER_ENV,
         ...process.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,
         TEMPORAL_NAMESPACE: opts.namespace,

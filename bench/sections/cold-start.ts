@@ -23,7 +23,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { compiledEntry } from '../../scripts/compiled-entry';
-import { WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../workers/runtime-settings';
 import { ManagedProcess } from '../../scripts/managed-process';
 import { sandboxSettings } from '../../scripts/sandbox-settings';
 import type { Stack } from '../../scripts/stack';
@@ -48,6 +48,7 @@ export function workerEnv(stack: Stack, taskQueue: string): NodeJS.ProcessEnv {
     for (const k of onSandbox) Object.assign(providers, settings.providers[k].worker);
   }
   return {
+    ...WORKER_ENV,
     ...process.env,
     PAYSAGA_DATA_DIR: stack.dataDir,
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -167,6 +168,7 @@ export const coldStartSection: BenchSection = async (ctx: BenchContext): Promise
           {
             args: bareEntry.args,
             env: {
+              ...WORKER_ENV,
               ...process.env,
               TEMPORAL_ADDRESS: stack.temporalAddress,
               TEMPORAL_NAMESPACE: stack.namespace,
