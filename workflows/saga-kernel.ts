@@ -31,8 +31,10 @@ import {
   setHandler,
   defineUpdate,
   upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   firstAnswerUpdate,
   NEEDS_REVIEW,
@@ -54,6 +56,15 @@ import {
 /** A saga's activities and the options each is called with: the saga's whole activity list. */
 /** The patch that made news unread at the end park the payment (see run()). */
 const LATE_NEWS_PATCH = 'kernel-late-news-parks';
+/**
+ * The patch that upserts only search attributes whose value changes. The client sets every one
+ * at start (client/paysaga-client.ts startOptions), and each saga's first task wrote them all
+ * again: two or three upserts per payment with nothing new, each an event and a visibility write
+ * on the server. Measured with the bench's bare worker (two activities, with and without five
+ * upserts, 400 workflows at 20, twice): 5.7 ms more Temporal server CPU per workflow and 15% less
+ * throughput on average. Executions recorded before upserted every value, and replay them so.
+ */
+const UPSERT_CHANGES_ONLY_PATCH = 'kernel-upserts-changes-only';
 
 export type ActivityTable<T> = { readonly [K in keyof T]?: ActivityOptions };
 
@@ -143,12 +154,21 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
 
   const now = () => new Date(Date.now()).toISOString();
   const isFinal = () => spec.finalStatuses.includes(view.status);
+  // Asked once, in the first task of every saga, so an execution's answer never changes.
+  const changesOnly = patched(UPSERT_CHANGES_ONLY_PATCH);
+
+  /** Upserts the pairs whose value differs from the one Temporal holds (all of them before the patch). */
+  function upsert(pairs: SearchAttributeUpdatePair[]): void {
+    const held = workflowInfo().typedSearchAttributes;
+    const changed = changesOnly ? pairs.filter((p) => held.get(p.key) !== p.value) : pairs;
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  }
 
   function record(status: S, note: string): void {
     if (applying && spec.handOffStatuses?.includes(status)) applying.done = true;
     view.status = status;
     view.timeline.push({ at: now(), status, note });
-    upsertSearchAttributes([
+    upsert([
       { key: SA_STATUS, value: status },
       { key: SA_NEEDS_REVIEW, value: status === needsReview },
     ]);
@@ -168,14 +188,14 @@ export function startSaga<S extends string, A extends string, V extends PaymentV
       view.timeline.push({ at: now(), status: view.status, note: text });
     },
     tag(provider, orderId, amount) {
-      upsertSearchAttributes([
+      upsert([
         { key: SA_PROVIDER, value: provider },
         { key: SA_ORDER_ID, value: orderId },
         { key: SA_AMOUNT, value: amount },
       ]);
     },
     tagProviderRef(ref) {
-      upsertSearchAttributes([{ key: SA_PROVIDER_REF, value: ref }]);
+      upsert([{ key: SA_PROVIDER_REF, value: ref }]);
     },
     answered() {
       hasFirstAnswer = true;
