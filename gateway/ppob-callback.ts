@@ -82,7 +82,7 @@ export async function registerPpobCallback(
         sampled.write(
           req.log,
           'warn',
-          'wrong secret',
+          'refused wrong secret',
           { refid: req.query.ref_id },
           'ppob callback refused: wrong secret in the URL',
         );
@@ -139,7 +139,7 @@ export async function registerPpobCallback(
             sampled.write(
               req.log,
               'info',
-              'replay',
+              'replay ppob',
               { refid, status: cb.status, purchase: purchase.workflowId },
               'ppob callback replay: the ended purchase concluded the same',
             );

@@ -126,17 +126,21 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         (_req, body, done) => done(null, body),
       );
       scope.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+        const refused = err.statusCode !== undefined && err.statusCode < 500;
         if (err.statusCode === 413) counters.refused.tooLarge += 1;
-        else if (err.statusCode && err.statusCode < 500) counters.refused.malformed += 1;
-        sampled.write(
-          req.log,
-          'warn',
-          `unread ${err.statusCode}`,
-          { status: err.statusCode },
-          'webhook refused before verification',
-        );
+        else if (refused) counters.refused.malformed += 1;
+        // A refusal is sampled; anything else is a fault of ours, logged whole every time.
+        if (refused)
+          sampled.write(
+            req.log,
+            'warn',
+            `unread ${err.statusCode}`,
+            { status: err.statusCode },
+            'webhook refused before verification',
+          );
+        else req.log.error({ err }, 'webhook failed before verification');
         void reply
-          .code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500)
+          .code(refused ? err.statusCode! : 500)
           .send({ error: err.statusCode === 413 ? 'body too large' : 'bad request' });
       });
 
@@ -273,8 +277,15 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   ) {
     counters.refused[reason] += 1;
     // The path only: a query string (AliKassa's) carries the payer's data and the signature.
+    // Sampled by the route's pattern, not its URL: a flood of made-up paths is one kind.
     const route = req.url.split('?')[0];
-    sampled.write(req.log, 'warn', `refused ${reason} ${route}`, { route, reason }, 'webhook refused');
+    sampled.write(
+      req.log,
+      'warn',
+      `refused ${reason} ${req.routeOptions.url ?? 'no route'}`,
+      { route, reason },
+      'webhook refused',
+    );
     return reply.code(status).send({ error: message });
   }
 
@@ -286,7 +297,7 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
     const kept = closedViews.get<TransferView>(workflowId);
     if (kept && transferCounted(kept, webhook)) return replayed(req, webhook, workflowId);
     try {
-      return await opts.client.withinDeadline(() => route(req, webhook), deadlineMs);
+      return await opts.client.withinDeadline(() => route(req, webhook, workflowId), deadlineMs);
     } catch (err) {
       counters.temporalUnavailable += 1;
       req.log.error(
@@ -298,14 +309,25 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
   }
 
   function replayed(req: FastifyRequest, webhook: TransferWebhook, workflowId: string) {
-    counters.replays += 1;
-    sampled.write(
-      req.log,
-      'info',
+    return replayAnswer(
+      req,
       `replay ${webhook.provider}`,
       { orderId: webhook.orderId, reference: webhook.reference },
       'webhook replay: the closed payment had counted it',
+      workflowId,
     );
+  }
+
+  /** Counts a replay, logs it sampled, and answers 200 without signalling anything. */
+  function replayAnswer(
+    req: FastifyRequest,
+    kind: string,
+    fields: Record<string, unknown>,
+    message: string,
+    workflowId: string,
+  ) {
+    counters.replays += 1;
+    sampled.write(req.log, 'info', kind, fields, message);
     return { ok: true, workflowId, replay: true };
   }
 
@@ -314,21 +336,28 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
    * any other report for an operator. Throws when Temporal cannot record it.
    *
    * The signal goes first, as a payout notification's does: a running payment, the usual case,
-   * costs one Temporal call instead of a look and then a signal (the webhook-to-PAID rows
-   * measure it). Signalling a payment that closed or never was fails NotFound, and only then is
-   * it looked up; a copy that lost the race to a concurrent one that settled the payment is thus
-   * read as a replay, not filed as unmatched.
+   * costs one Temporal call instead of a look and then a signal. Signalling a payment that
+   * closed or never was fails NotFound, and only then is it looked up; a copy that lost the race
+   * to a concurrent one that settled the payment is thus read as a replay, not filed as
+   * unmatched. A look that finds it running after all (started in between) signals it again.
    */
-  async function route(req: FastifyRequest, webhook: TransferWebhook) {
-    const workflowId = transferWorkflowId(webhook.orderId);
-    try {
-      await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
-      counters.accepted += 1;
-      return { ok: true, workflowId };
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+  async function route(req: FastifyRequest, webhook: TransferWebhook, workflowId: string) {
+    const signal = async (): Promise<boolean> => {
+      try {
+        await opts.client.temporal.workflow.getHandle(workflowId).signal(transferWebhookSignal, webhook);
+        counters.accepted += 1;
+        return true;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        return false;
+      }
+    };
+    if (await signal()) return { ok: true, workflowId };
+    let look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
+    if (look.state === 'running') {
+      if (await signal()) return { ok: true, workflowId };
+      look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
     }
-    const look = await lookUpPayment<TransferView>(opts.client, workflowId, closedViews);
     if (look.state === 'closed' && look.finalView && transferCounted(look.finalView, webhook))
       return replayed(req, webhook, workflowId);
     const unmatched = await deliverUnmatched(opts.client, {
@@ -369,17 +398,14 @@ export async function registerWebhooks(app: FastifyInstance, opts: WebhookOption
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Not running: a notification the closed payout already holds is a replay, not news.
         const look = await within(() => lookUpPayment<PayoutView>(opts.client, workflowId, closedViews));
-        if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n)) {
-          counters.replays += 1;
-          sampled.write(
-            req.log,
-            'info',
-            'replay payout',
+        if (look.state === 'closed' && look.finalView && payoutNotificationCounted(look.finalView, n))
+          return replayAnswer(
+            req,
+            'replay alikassa-payout',
             { orderId, reference: n.reference },
             'payout notification replay: already counted',
+            workflowId,
           );
-          return { ok: true, workflowId, replay: true };
-        }
         const unmatched = await within(() =>
           deliverUnmatched(opts.client, {
             provider: 'alikassa-payout',

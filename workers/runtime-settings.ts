@@ -6,9 +6,11 @@
 /**
  * 100, not the 500 it was: a cached workflow costs about 170 KB of the Rust core's native memory
  * besides its JavaScript state, and a payment waits for its money mostly evicted anyway (a
- * webhook days later finds it replayed). 100 still holds every payment in flight at the bench's
- * concurrency (20 at a time, three workflows each for Prakerja). Measured by the bench's parked
- * section and recorded in the README's before/after rows.
+ * webhook days later finds it replayed). 100 holds the payments in flight at the bench's
+ * concurrency (20 at a time), but not Prakerja's OTP budget workflows, which stay open 10 s after
+ * each payment (about 280 at the bench's rate): those are evicted and replayed, short histories,
+ * part of the worker's CPU per Prakerja payment. Measured by the bench's parked section and
+ * recorded in the README's before/after rows.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
@@ -20,8 +22,9 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
  * --optimize-for-size: V8 grows its heap less eagerly and collects sooner. A heap snapshot of a
  * worker that had parked 1,000 payments held a live JavaScript heap of 50.5 MB inside 217 MB of
  * V8 heap pages, the rest garbage not yet collected; with this flag (and the cache of 100) its
- * resident memory 3 s after parking was 234 MB against 349 MB without it. The bench's parked
- * and throughput rows measure what it costs and saves (README, before/after rows).
+ * resident memory 3 s after parking was 234 MB against 349 MB without it. It costs CPU: V8
+ * collects more often (worker CPU per payment 14-78% higher by saga in an A/B run). The README's
+ * before/after rows have both figures.
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
 

@@ -60,9 +60,12 @@ const LATE_NEWS_PATCH = 'kernel-late-news-parks';
  * The patch that upserts only search attributes whose value changes. The client sets every one
  * at start (client/paysaga-client.ts startOptions), and each saga's first task wrote them all
  * again: two or three upserts per payment with nothing new, each an event and a visibility write
- * on the server. Measured with the bench's bare worker (two activities, with and without five
- * upserts, 400 workflows at 20, twice): 5.7 ms more Temporal server CPU per workflow and 15% less
- * throughput on average. Executions recorded before upserted every value, and replay them so.
+ * on the server. The patch itself costs a marker event and the SDK's own TemporalChangeVersion
+ * upsert, so a payment the client started has two upserts fewer in all (a refund or a transfer:
+ * 5 -> 3); one started without search attributes (PPOB's refund child, an unmatched report) has
+ * nothing to skip and pays those two events. Values are compared as Temporal holds them: exact
+ * for the single keyword, int and bool values the kernel writes. Executions recorded before the
+ * patch upserted every value, and replay so.
  */
 const UPSERT_CHANGES_ONLY_PATCH = 'kernel-upserts-changes-only';
 

@@ -27,13 +27,16 @@ import {
 } from '../../providers/alikassa/notification';
 import { aliKassaSign, loadAliKassaKey, loadAliKassaPublicKey } from '../../providers/alikassa/signature';
 import { PRAKERJA_WORKFLOW_TYPE } from '../../workflows/prakerja-definitions';
-import { TRANSFER_WORKFLOW_TYPE } from '../../workflows/transfer-definitions';
+import { TRANSFER_WORKFLOW_TYPE, transferWorkflowId } from '../../workflows/transfer-definitions';
+import { kLinkSign, KLINK_SIGNATURE_HEADER, KLINK_WEBHOOK_PATHS } from '../../sandbox/klink/webhooks';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'alikassa');
 const API_TOKEN = 'unit-test-api-token-0123456789';
 
 interface Recorded {
   signals: { workflowId: string; name: string; args: unknown[] }[];
+  /** Workflow ids described (a look before or after a signal). */
+  describes: string[];
   signalWithStart: { workflowId: string; signalArgs: unknown[] }[];
   listQueries: string[];
 }
@@ -51,6 +54,7 @@ function fakeTemporal(workflows: Record<string, { type: string; status: string }
     workflow: {
       getHandle: (workflowId: string) => ({
         describe: async () => {
+          recorded.describes.push(workflowId);
           const wf = workflows[workflowId];
           if (!wf) throw notFound(workflowId);
           return { type: wf.type, status: { name: wf.status }, searchAttributes: {}, runId: 'r1' };
@@ -83,7 +87,7 @@ async function gateway(
   workflows: Record<string, { type: string; status: string }> = {},
   extra: Partial<Parameters<typeof buildGateway>[0]> = {},
 ) {
-  const recorded: Recorded = { signals: [], signalWithStart: [], listQueries: [] };
+  const recorded: Recorded = { signals: [], describes: [], signalWithStart: [], listQueries: [] };
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const app = await buildGateway({
@@ -379,5 +383,76 @@ describe('webhooks', () => {
     assert.equal(report.key, 'PO-LOST-1');
     assert.equal(report.amount, 250_000);
     await app.close();
+  });
+
+  describe('K-Link settlement webhooks: the signal first, a look only when it finds no running payment', () => {
+    const klinkWebhookKey = 'unit-test-pid-key';
+    const settlement = (orderId: string) => {
+      const body = Buffer.from(
+        JSON.stringify({
+          status: 'success',
+          rq_uuid: `rq-${orderId}`,
+          rq_datetime: '2026-12-01 10:00:00',
+          order_id: orderId,
+          tot_bayar: '175000',
+        }),
+      );
+      return {
+        method: 'POST' as const,
+        url: KLINK_WEBHOOK_PATHS.settlement,
+        headers: {
+          'content-type': 'application/json',
+          [KLINK_SIGNATURE_HEADER]: kLinkSign(klinkWebhookKey, body),
+        },
+        payload: body,
+      };
+    };
+
+    it('a running payment is signalled with one Temporal call and never described', async () => {
+      const id = transferWorkflowId('TRF-RUN-1');
+      const { app, recorded } = await gateway(
+        { [id]: { type: TRANSFER_WORKFLOW_TYPE, status: 'RUNNING' } },
+        { klinkWebhookKey },
+      );
+      const res = await app.inject(settlement('TRF-RUN-1'));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), { ok: true, workflowId: id });
+      assert.deepEqual(
+        recorded.signals.map((s) => s.workflowId),
+        [id],
+      );
+      assert.deepEqual(recorded.describes, []);
+      assert.equal(recorded.signalWithStart.length, 0);
+      await app.close();
+    });
+
+    it('no payment: the refused signal is followed by a look, and the report is kept for an operator', async () => {
+      const { app, recorded } = await gateway({}, { klinkWebhookKey });
+      const res = await app.inject(settlement('TRF-NOBODY-1'));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().unmatched, true);
+      assert.deepEqual(recorded.describes, [transferWorkflowId('TRF-NOBODY-1')]);
+      assert.equal(recorded.signals.length, 0);
+      assert.equal(recorded.signalWithStart.length, 1);
+      await app.close();
+    });
+
+    it('a flood of refusals writes one log line per kind, and counts every one', async () => {
+      const { app, logs } = await gateway({}, { klinkWebhookKey });
+      for (let i = 0; i < 50; i++) {
+        const res = await app.inject({
+          ...settlement(`TRF-FORGED-${i}`),
+          headers: { [KLINK_SIGNATURE_HEADER]: 'AB' },
+        });
+        assert.equal(res.statusCode, 401);
+        await app.inject({ method: 'POST', url: `/webhooks/made-up-${i}`, payload: '{}' });
+      }
+      const refusals = logs.filter((l) => l.includes('webhook refused'));
+      assert.equal(refusals.length, 2, refusals.join('\n'));
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics/webhooks' })).json<WebhookCounters>();
+      assert.equal(metrics.refused.badSignature, 50);
+      assert.equal(metrics.refused.unknownRoute, 50);
+      await app.close();
+    });
   });
 });
