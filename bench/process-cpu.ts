@@ -9,20 +9,24 @@ import { readFileSync } from 'node:fs';
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-/** CPU time (user + system, every thread) a process has used so far, in ms; 0 when unreadable. */
+/** CPU time (user + system, every thread) a process has used so far, in ms; NaN when unreadable. */
 export function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
+  if (!pid) return NaN;
   try {
     // Fields after the command (in parentheses, may hold spaces): utime and stime are the 14th and 15th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   } catch {
-    return 0;
+    // Gone (exited, restarted under another pid): unmeasured, never a made-up zero.
+    return NaN;
   }
 }
 
-/** Runs `work` and answers, besides its result, the CPU ms each process spent per unit of it. */
+/**
+ * Runs `work` and answers, besides its result, the CPU ms each process spent per unit of it (NaN
+ * for a process that could not be read before or after).
+ */
 export async function withCpuPerUnit<T>(
   pids: Record<string, number | undefined>,
   units: number,

@@ -1,7 +1,8 @@
 /**
- * Temporal's own metrics, read from the dev server's Prometheus endpoint: how many frontend
- * calls (`service_requests`) and database operations (`persistence_requests`) a unit of work
- * costs the server, by operation. Beside the CPU per process (bench/process-cpu.ts), this says
+ * Temporal's own metrics, read from the dev server's Prometheus endpoint: how many calls to the
+ * server's services (`service_requests`: the frontend's and the internal history and matching
+ * calls alike) and database operations (`persistence_requests`) a unit of work costs the server,
+ * by operation. Beside the CPU per process (bench/process-cpu.ts), this says
  * which of the engine's calls make the server work harder than for a bare workflow.
  */
 
@@ -9,6 +10,9 @@
 const COUNTERS = ['service_requests', 'persistence_requests'] as const;
 
 type Counts = Map<string, number>;
+
+/** The operation name under which a counter's total per unit is kept. */
+const TOTAL = '(all)';
 
 /** Every COUNTERS sample summed by `metric:operation` (all other labels summed over). */
 export async function scrapeCounts(url: string): Promise<Counts> {
@@ -35,19 +39,24 @@ export async function withServerCallsPerUnit<T>(
   const result = await work();
   const after = await scrapeCounts(url);
   const callsPerUnit: Record<string, number> = {};
+  const totals = new Map<string, number>();
   for (const [key, n] of after) {
     const per = (n - (before.get(key) ?? 0)) / units;
+    const metric = key.slice(0, key.indexOf(':'));
+    totals.set(metric, (totals.get(metric) ?? 0) + per);
     if (per >= 0.05) callsPerUnit[key] = Math.round(per * 10) / 10;
   }
+  // Totals from the raw counts, every operation in (the rows above drop the rarest).
+  for (const [metric, per] of totals) callsPerUnit[`${metric}:${TOTAL}`] = Math.round(per * 10) / 10;
   return { result, callsPerUnit };
 }
 
-/** Totals per counter ('service_requests 31.2'), then the operations, most first. */
+/** The counter's total per unit ('total 31.2'), then its operations, most first. */
 export function callsSummary(calls: Record<string, number>, metric: (typeof COUNTERS)[number]): string {
   const ops = Object.entries(calls)
-    .filter(([k]) => k.startsWith(`${metric}:`))
+    .filter(([k]) => k.startsWith(`${metric}:`) && k !== `${metric}:${TOTAL}`)
     .sort(([, a], [, b]) => b - a);
-  const total = ops.reduce((sum, [, n]) => sum + n, 0);
+  const total = calls[`${metric}:${TOTAL}`] ?? 0;
   return [`total ${total.toFixed(1)}`, ...ops.map(([k, n]) => `${k.slice(metric.length + 1)} ${n}`)].join(
     ', ',
   );

@@ -129,8 +129,8 @@ export interface Stack {
   secrets(): string[];
   /** One secret setting's value by its variable name (e.g. KLINK_WEBHOOK_KEY), for tools that sign as a provider. */
   secretSetting(name: string): string | undefined;
-  /** The node flags the stack's processes run with (the CPU profile's), for a bench's own processes. */
-  nodeFlags: readonly string[];
+  /** The CPU-profiling node flags the stack's processes run with (none unless cpuProfileDir), for a bench's own processes. */
+  profilingNodeFlags: readonly string[];
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -391,7 +391,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       temporalAddress,
       uiUrl,
       temporalMetricsUrl,
-      nodeFlags,
+      profilingNodeFlags: nodeFlags,
       gatewayUrl,
       sandboxUrl,
       providers,

@@ -43,7 +43,7 @@ export async function startBareWorker(opts: {
   /** Default: a fresh queue per start, so no earlier run's tasks reach it. */
   taskQueue?: string;
   log?: (line: string) => void;
-  /** Extra node flags, as the stack's processes run with (Stack.nodeFlags: a CPU profile). */
+  /** Extra node flags, as the stack's processes run with (Stack.profilingNodeFlags). */
   nodeFlags?: readonly string[];
 }): Promise<BareWorker> {
   const taskQueue = opts.taskQueue ?? `bench-bare-${Date.now().toString(36)}`;

@@ -36,8 +36,6 @@ const customer = { fullname: 'Budi Santoso', phone: '081234567890', email: 'budi
 /** client/inputs.ts StartTransferInput: expirySeconds at most 30 days. */
 const LONGEST_EXPIRY_SECONDS = 30 * 86_400;
 const AMOUNT = 175_000;
-/** The bare worker's maxCachedWorkflows: the engine's default (bench/bare/worker.ts). */
-const BARE_CACHE = DEFAULT_MAX_CACHED_WORKFLOWS;
 /** Bare workflows parked beside the bare worker: well over its cache, so the cache is full. */
 const BARE_PARKED_COUNT = 1_000;
 
@@ -214,7 +212,7 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
       await bareWorker.stop();
     }
     const cachedEngine = Math.min(parkedCount, maxCachedWorkflows);
-    const cachedBare = Math.min(bareCount, BARE_CACHE);
+    const cachedBare = Math.min(bareCount, DEFAULT_MAX_CACHED_WORKFLOWS);
     ctx.log(
       `bare worker with ${bareCount} parked: ${Math.round(bareBefore)} -> ${Math.round(bareAfter)} MB ` +
         `(RSS growth per cached workflow ${Math.round(((bareAfter - bareBefore) * 1024) / cachedBare)} KB; engine ${Math.round(((workerAfter - workerBefore) * 1024) / cachedEngine)} KB)`,
@@ -275,7 +273,7 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
         detail: {
           ...parkedDetail,
           bareParked: bareCount,
-          bareCache: BARE_CACHE,
+          bareCache: DEFAULT_MAX_CACHED_WORKFLOWS,
           bareRssBeforeMb: Math.round(bareBefore),
           engineRssGrowthKbPerCachedWorkflow: Math.round(
             ((workerAfter - workerBefore) * 1024) / cachedEngine,

@@ -277,7 +277,7 @@ export const throughputSection: BenchSection = async (ctx: BenchContext): Promis
   const worker = await startBareWorker({
     temporalAddress: stack.temporalAddress,
     namespace: stack.namespace,
-    nodeFlags: stack.nodeFlags,
+    nodeFlags: stack.profilingNodeFlags,
     log: (line) => {
       if (/error|fail/i.test(line)) ctx.log(line);
     },
@@ -340,13 +340,16 @@ export const throughputSection: BenchSection = async (ctx: BenchContext): Promis
   return rows;
 };
 
-/** 'temporal 12.3, worker 8.1, ...' for the processes that spent anything, most first. */
+/** 'temporal 12.3, worker 8.1, ...' for the processes that spent anything, most first; then the unreadable. */
 function cpuSummary(cpu: Record<string, number>): string {
-  return Object.entries(cpu)
-    .filter(([, ms]) => ms > 0)
-    .sort(([, a], [, b]) => b - a)
-    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
-    .join(', ');
+  const entries = Object.entries(cpu);
+  return [
+    ...entries
+      .filter(([, ms]) => ms > 0)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, ms]) => `${name} ${ms.toFixed(1)}`),
+    ...entries.filter(([, ms]) => Number.isNaN(ms)).map(([name]) => `${name} unmeasured`),
+  ].join(', ');
 }
 
 function round(v: number, digits: number): number {
