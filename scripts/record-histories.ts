@@ -2,7 +2,7 @@
  * Records the histories the replay test replays: one per ending of a saga, run on a real dev
  * server with scripted provider outcomes. Run it when a saga version is released:
  *
- *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob | transfer | payout | kwallet-transfer> <version, e.g. v1>
+ *   npx tsx scripts/record-histories.ts <saga: prakerja | klink-refund | ppob | transfer | payout | kwallet-transfer | unmatched> <version, e.g. v1>
  *
  * Never re-record an existing version's files: they are the proof that executions started by
  * that version still replay on today's code.
@@ -37,6 +37,8 @@ import { REPLAY_FIXTURE_KEYS } from '../test/replay/fixture-codec-key';
 import { KLINK_REFUND_WORKFLOW_TYPE, type KLinkRefundView } from '../workflows/klink-refund-definitions';
 import { PRAKERJA_WORKFLOW_TYPE } from '../workflows/prakerja-definitions';
 import { temporalCliPath } from './temporal-cli';
+import { deliverUnmatched } from '../gateway/unmatched';
+import type { UnmatchedReportView } from '../workflows/unmatched-report';
 
 /** What the scripted providers do for one business key. */
 interface Behaviour {
@@ -542,6 +544,33 @@ function kwalletTransferScenarios(client: PaysagaClient): Record<string, Scenari
   };
 }
 
+/** An unmatched report: two reports for one key land together, then an operator resolves it. */
+function unmatchedScenarios(client: PaysagaClient): Record<string, Scenario> {
+  return {
+    resolved: {
+      run: async (k) => {
+        const report = {
+          provider: 'klink',
+          key: k,
+          status: 'success',
+          amount: 175000,
+          reference: `rq-${k}`,
+          receivedAt: '2026-12-01T10:00:00.000Z',
+        };
+        const id = await deliverUnmatched(client, report);
+        await deliverUnmatched(client, { ...report, reference: `rq-${k}-again` });
+        await waitFor(async () => (await client.status<UnmatchedReportView>(id)).reports.length === 2);
+        await client.review(id, {
+          action: 'mark-resolved',
+          operator: 'fixture',
+          note: 'refunded to the payer by hand',
+        });
+        return id;
+      },
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const [saga, version] = process.argv.slice(2);
   const sagas = {
@@ -551,6 +580,7 @@ async function main(): Promise<void> {
     transfer: transferScenarios,
     payout: payoutScenarios,
     'kwallet-transfer': kwalletTransferScenarios,
+    unmatched: unmatchedScenarios,
   };
   if (!saga || !version || !(saga in sagas)) {
     console.error(`usage: record-histories.ts <${Object.keys(sagas).join(' | ')}> <version, e.g. v1>`);

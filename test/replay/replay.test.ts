@@ -37,6 +37,7 @@ const REQUIRED_ENDINGS: Record<string, string[]> = {
     'gopay-expired-cancelled',
   ],
   payout: ['paid-out', 'unclear-confirmed', 'refused'],
+  unmatched: ['resolved'],
   'kwallet-transfer': [
     'transferred',
     'refused',

@@ -67,7 +67,15 @@ const before = files.filter((f) => !hasPatch(events(f)));
 
 describe('search-attribute upserts in recorded histories', () => {
   it('every saga has histories recorded with the patch, and some recorded before it', () => {
-    for (const saga of ['prakerja', 'klink-refund', 'ppob', 'transfer', 'payout', 'kwallet-transfer'])
+    for (const saga of [
+      'prakerja',
+      'klink-refund',
+      'ppob',
+      'transfer',
+      'payout',
+      'kwallet-transfer',
+      'unmatched',
+    ])
       assert.ok(
         patched.some((f) => f.startsWith(`${saga}-v`)),
         `a ${saga} history recorded with ${PATCH}`,
