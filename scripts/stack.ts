@@ -129,7 +129,7 @@ export interface Stack {
   secrets(): string[];
   /** One secret setting's value by its variable name (e.g. KLINK_WEBHOOK_KEY), for tools that sign as a provider. */
   secretSetting(name: string): string | undefined;
-  /** The CPU-profiling node flags the stack's processes run with (none unless cpuProfileDir), for a bench's own processes. */
+  /** The CPU-profiling node flags the stack's processes run with (none without cpuProfileDir). */
   profilingNodeFlags: readonly string[];
   /** Process ids, for benchmarks that read resident memory. */
   pids(): Record<string, number | undefined>;

@@ -1,6 +1,7 @@
 /**
- * The worker's runtime settings (cache size, node flags, environment), in a module of their own (no engine imports) so the bench's bare
- * worker runs with the very same ones: a ratio then measures the engine's code, not its settings.
+ * The worker's runtime settings (cache size, node flags, environment), in a module of their own
+ * (no engine imports) so the bench's bare worker runs with the very same ones: a ratio then
+ * measures the engine's code, not its settings.
  */
 
 /**
@@ -17,7 +18,8 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 /**
  * The node flags the worker process runs with. Node refuses them in NODE_OPTIONS, so they go on
  * its command line: the stack (scripts/stack.ts) passes them, and a worker started by hand should
- * too (`MALLOC_ARENA_MAX=2 node --optimize-for-size --import tsx workers/main.ts`, as the README shows).
+ * too (`MALLOC_ARENA_MAX=2 node --optimize-for-size --import tsx workers/main.ts`, as the README
+ * shows).
  *
  * --optimize-for-size: V8 grows its heap less eagerly and collects sooner. A heap snapshot of a
  * worker that had parked 1,000 payments held a live JavaScript heap of 50.5 MB inside 217 MB of

@@ -53,7 +53,6 @@ import {
   SA_STATUS,
 } from './search-attributes';
 
-/** A saga's activities and the options each is called with: the saga's whole activity list. */
 /** The patch that made news unread at the end park the payment (see run()). */
 const LATE_NEWS_PATCH = 'kernel-late-news-parks';
 /**
@@ -69,6 +68,7 @@ const LATE_NEWS_PATCH = 'kernel-late-news-parks';
  */
 const UPSERT_CHANGES_ONLY_PATCH = 'kernel-upserts-changes-only';
 
+/** A saga's activities and the options each is called with: the saga's whole activity list. */
 export type ActivityTable<T> = { readonly [K in keyof T]?: ActivityOptions };
 
 /**

@@ -219,27 +219,24 @@ async function runEngine(
   const prepare = preparer(saga, d, stack, `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`);
   // Setup is not the engine's work: done first, a few at a time, untimed.
   const { results: prepared } = await runPool(total, concurrency, (i) => prepare(i));
-  const serverTimed = await withServerCallsPerUnit(stack.temporalMetricsUrl, total, () =>
-    withCpuPerUnit(pids, total, () =>
-      runPool(total, concurrency, async (i) => {
-        const t0 = performance.now();
-        const { workflowId } = await prepared[i]!();
-        const view = (await d.client.workflow.getHandle(workflowId).result()) as { status?: string };
-        const latency = performance.now() - t0;
-        if (view.status !== HAPPY_END[saga])
-          throw new Error(`${saga}: ${workflowId} ended ${view.status}, expected ${HAPPY_END[saga]}`);
-        return { latency, workflowId };
-      }),
-    ),
+  const timed = await accounted(pids, stack.temporalMetricsUrl, total, () =>
+    runPool(total, concurrency, async (i) => {
+      const t0 = performance.now();
+      const { workflowId } = await prepared[i]!();
+      const view = (await d.client.workflow.getHandle(workflowId).result()) as { status?: string };
+      const latency = performance.now() - t0;
+      if (view.status !== HAPPY_END[saga])
+        throw new Error(`${saga}: ${workflowId} ended ${view.status}, expected ${HAPPY_END[saga]}`);
+      return { latency, workflowId };
+    }),
   );
-  const timed = serverTimed.result;
   const { ms, results } = timed.result;
   return {
     ms,
     latencies: results.map((r) => r.latency),
     workflowIds: results.map((r) => r.workflowId),
-    cpu: timed.cpuPerUnitMs,
-    calls: serverTimed.callsPerUnit,
+    cpu: timed.cpu,
+    calls: timed.calls,
   };
 }
 
@@ -252,17 +249,23 @@ async function runBare(
   metricsUrl: string | undefined,
 ): Promise<{ ms: number; latencies: number[]; cpu: Record<string, number>; calls: Record<string, number> }> {
   const prefix = `bare-${saga}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const { result: timed, callsPerUnit } = await withServerCallsPerUnit(metricsUrl, total, () =>
-    withCpuPerUnit(pids, total, () =>
-      runPool(total, concurrency, (i) => runBareOnce(worker, BARE_PLANS[saga], `${prefix}-${i}`)),
-    ),
+  const timed = await accounted(pids, metricsUrl, total, () =>
+    runPool(total, concurrency, (i) => runBareOnce(worker, BARE_PLANS[saga], `${prefix}-${i}`)),
   );
-  return {
-    ms: timed.result.ms,
-    latencies: timed.result.results,
-    cpu: timed.cpuPerUnitMs,
-    calls: callsPerUnit,
-  };
+  return { ms: timed.result.ms, latencies: timed.result.results, cpu: timed.cpu, calls: timed.calls };
+}
+
+/** Runs a timed load and answers, with its result, the CPU per process and the server's calls per unit. */
+async function accounted<T>(
+  pids: Record<string, number | undefined>,
+  metricsUrl: string | undefined,
+  units: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: Record<string, number>; calls: Record<string, number> }> {
+  const { result, callsPerUnit } = await withServerCallsPerUnit(metricsUrl, units, () =>
+    withCpuPerUnit(pids, units, work),
+  );
+  return { result: result.result, cpu: result.cpuPerUnitMs, calls: callsPerUnit };
 }
 
 /** The sagas a caller starts: every one but the unmatched report (the gateway files those). */
