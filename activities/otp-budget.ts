@@ -6,6 +6,7 @@
  * an HMAC digest in a workflow id; the key stays in the worker.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import {
   WithStartWorkflowOperation,
   WorkflowIdConflictPolicy,
@@ -39,6 +40,14 @@ export interface OtpBudgetInput {
   invoiceCode: string;
   /** Unique per OTP submission; a retried activity reserves the same unit again, counted once. */
   reservationId: string;
+  /**
+   * Units of the invoice's budget this payment holds (reserved and not given back), counted by
+   * the saga itself. An invoice has one payment (its id is prakerja-<invoice>, never reused:
+   * REJECT_DUPLICATE), and the Update validator lets one OTP through at a time, so the payment's
+   * own count is the invoice's count: no budget workflow is needed for it. Absent in inputs
+   * scheduled before the count existed; those still use the invoice's budget workflow.
+   */
+  invoiceUnitsHeld?: number;
 }
 
 /**
@@ -57,13 +66,22 @@ export function tokenDigest(key: Buffer, paymentToken: string): string {
 }
 
 export function createOtpBudgetActivities(client: Client, taskQueue: string, settings: OtpBudgetSettings) {
+  /** The budget workflows an input reserves from: the invoice's only when the saga does not count. */
   const budgets = (input: OtpBudgetInput): { kind: OtpBudgetKind; id: string; limit: number }[] => [
     {
       kind: 'token',
       id: otpBudgetWorkflowId('token', tokenDigest(settings.key, input.paymentToken)),
       limit: settings.perToken,
     },
-    { kind: 'invoice', id: otpBudgetWorkflowId('invoice', input.invoiceCode), limit: settings.perInvoice },
+    ...(input.invoiceUnitsHeld === undefined
+      ? [
+          {
+            kind: 'invoice' as const,
+            id: otpBudgetWorkflowId('invoice', input.invoiceCode),
+            limit: settings.perInvoice,
+          },
+        ]
+      : []),
   ];
 
   async function release(budgetId: string, reservationId: string): Promise<void> {
@@ -81,6 +99,20 @@ export function createOtpBudgetActivities(client: Client, taskQueue: string, set
      * from the token before the invoice refused is given back.
      */
     async otpBudgetReserve(input: OtpBudgetInput): Promise<OtpBudgetOutcome> {
+      // The invoice's own count is checked first: a refusal there takes nothing from the token.
+      if (input.invoiceUnitsHeld !== undefined && input.invoiceUnitsHeld >= settings.perInvoice) {
+        return {
+          outcome: 'exhausted',
+          kind: 'invoice',
+          limit: settings.perInvoice,
+          windowSeconds: settings.windowSeconds,
+          // A bound: every unit of this payment is free by then. The invoice takes no second
+          // payment meanwhile, so a closer time would tell the caller nothing more.
+          retryAfter: new Date(Date.now() + settings.windowSeconds * 1000).toISOString(),
+          // The payment itself holds the invoice's count.
+          budgetId: Context.current().info.workflowExecution?.workflowId ?? `invoice ${input.invoiceCode}`,
+        };
+      }
       const taken: string[] = [];
       for (const budget of budgets(input)) {
         const answer = await client.workflow.executeUpdateWithStart(reserveOtpUpdate, {

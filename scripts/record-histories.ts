@@ -204,6 +204,9 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** The invoice budget while recording: no other Prakerja scenario holds more than one unit. */
+const RECORDED_PER_INVOICE = 2;
+
 function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Record<string, Scenario> {
   const base = {
     invoiceUrl: 'https://lp.example/inv',
@@ -267,6 +270,15 @@ function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
         ),
     },
     cancelled: { run: (k) => started(k, (id) => client.cancel(id, { reason: 'fixture cancel' })) },
+    // Two wrong OTPs spend the invoice's budget (RECORDED_PER_INVOICE): the third is refused
+    // unsent and the payment fails.
+    'otp-budget-spent': {
+      run: (k) =>
+        started(k, async (id) => {
+          for (let i = 0; i < RECORDED_PER_INVOICE; i++) await client.submitOtp(id, { otp: '000000' });
+          await client.submitOtp(id, { otp: '123456' }).catch(() => undefined);
+        }),
+    },
     expired: {
       run: async (k) => {
         const handle = await workflows.start(PRAKERJA_WORKFLOW_TYPE, {
@@ -587,10 +599,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = await startTestEnv(REPLAY_FIXTURE_KEYS);
-  // The real OTP budget (its workflows run on the same worker), generous so no scenario is refused.
+  // The real OTP budget (its workflows run on the same worker): a token's is generous, so only
+  // the scenario that means to spend an invoice's is refused.
   const otpBudget = createOtpBudgetActivities(env.client, 'paysaga', {
     perToken: 100,
-    perInvoice: 100,
+    perInvoice: RECORDED_PER_INVOICE,
     windowSeconds: 3600,
     key: Buffer.alloc(32, 7),
   });

@@ -7,6 +7,10 @@
  * on the budget workflow) and gives it back when the OTP was right or never reached Prakerja.
  * So a wrong OTP, or one whose outcome is unclear, keeps its unit until the window ends.
  *
+ * An invoice has one payment, so the saga counts the invoice's units itself and passes the count
+ * to the reserve activity; invoice budget workflows serve only reserves scheduled before that
+ * count existed (see activities/otp-budget.ts).
+ *
  * Budget workflow ids are plaintext (like search attributes): a payment token never appears in
  * one. The token's budget is named by an HMAC of the token with a key only the worker holds.
  *
@@ -67,8 +71,9 @@ export const releaseOtpSignal = defineSignal<[{ reservationId: string }]>('relea
 export const otpBudgetQuery = defineQuery<OtpBudgetView>('otpBudget');
 
 /**
- * What the saga's budget activities answer. `budgetId` names the budget workflow that refused
- * (an operator who decides the guesses were the user's own may terminate it to reset it).
+ * What the saga's budget activities answer. `budgetId` names the workflow that holds the refusing
+ * count: a token's budget workflow (an operator who decides the guesses were the user's own may
+ * terminate it to reset it), or, for an invoice, the payment itself, which counts its own units.
  */
 export type OtpBudgetOutcome =
   | { outcome: 'reserved' }

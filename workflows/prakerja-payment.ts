@@ -8,9 +8,10 @@
  * - a void refusal other than "already voided" parks in NEEDS_REVIEW: the purchase stands and
  *   only a person can settle it;
  * - every state change is written to the search attributes before the saga waits again;
- * - no OTP reaches Prakerja without a unit of the OTP budget (per payment token and per invoice,
- *   across payments): a spent budget refuses the submitOtp Update and fails the payment, and a
- *   budget that cannot be asked refuses the OTP (fail closed, nothing sent).
+ * - no OTP reaches Prakerja without a unit of the OTP budget (per payment token across payments,
+ *   and per invoice, whose one payment counts its own units): a spent budget refuses the
+ *   submitOtp Update and fails the payment, and a budget that cannot be asked refuses the OTP
+ *   (fail closed, nothing sent).
  *
  * Deterministic code only: no I/O, clocks or randomness except through Temporal's APIs.
  */
@@ -85,6 +86,12 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   let cancelReason: string | undefined;
   /** OTP submissions that reached the handler: names each budget unit (a retried reserve is one). */
   let otpSubmissions = 0;
+  /**
+   * Units of the invoice's budget this payment holds: reserved and not given back. The invoice's
+   * only payment is this one, so this is the invoice's count. Only activity inputs carry it, and
+   * those are not compared on replay: counting needs no patch.
+   */
+  let invoiceUnitsHeld = 0;
 
   const saga = startSaga<PrakerjaStatus, ReviewAction, PrakerjaPaymentView>({
     view,
@@ -166,6 +173,7 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
       paymentToken: input.paymentToken,
       invoiceCode: input.invoiceCode,
       reservationId: `${workflowId}/${runId}/otp-${otpSubmissions}`,
+      invoiceUnitsHeld,
     };
   }
 
@@ -187,7 +195,10 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
       );
       return reply(false, 'otp-budget-unavailable');
     }
-    if (answer.outcome === 'reserved') return undefined;
+    if (answer.outcome === 'reserved') {
+      invoiceUnitsHeld += 1;
+      return undefined;
+    }
     const hours = Math.round(answer.windowSeconds / 360) / 10;
     const message =
       `${OTP_BUDGET_EXHAUSTED}: this ${answer.kind === 'token' ? 'payment token' : 'invoice'} has used its ` +
@@ -200,6 +211,7 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   async function releaseBudget(budget: ReturnType<typeof budgetInput>): Promise<void> {
     try {
       await otpBudgetRelease(budget);
+      invoiceUnitsHeld -= 1;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       saga.note(`OTP budget unit not given back, it stays counted: ${failureMessage(err)}`);

@@ -19,7 +19,15 @@ const files = readdirSync(dir)
   .sort();
 
 const REQUIRED_ENDINGS: Record<string, string[]> = {
-  prakerja: ['completed', 'voided', 'review-resolved', 'ambiguous-failed', 'cancelled', 'expired'],
+  prakerja: [
+    'completed',
+    'voided',
+    'review-resolved',
+    'ambiguous-failed',
+    'cancelled',
+    'expired',
+    'otp-budget-spent',
+  ],
   'klink-refund': [
     'auto-refunded',
     'confirmed-refunded',

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { PaysagaConflictError } from '../../client/inputs';
 import type { AuthorizeActivityInput, AuthorizeOutcome } from '../../activities/prakerja';
 import { createOtpBudgetActivities, tokenDigest, type OtpBudgetSettings } from '../../activities/otp-budget';
@@ -124,6 +124,24 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
       /otp-budget-exhausted: this invoice has used its 3 OTP attempts/,
     );
     assert.equal(calledFor(p.invoiceCode), SETTINGS.perInvoice);
+    // The payment counts its invoice's units itself: the refusal names it, and no invoice budget
+    // workflow was started.
+    const ended = await harness.paysaga.result<PrakerjaPaymentView>(p.workflowId);
+    assert.match(ended.timeline.at(-1)!.note, new RegExp(`\\(budget ${p.workflowId}\\)$`));
+    await assert.rejects(budgetUsed('invoice', p.invoiceCode), WorkflowNotFoundError);
+  });
+
+  it('a reserve scheduled before the saga counted its invoice (no count in its input) still uses the invoice budget workflow', async () => {
+    const budget = createOtpBudgetActivities(harness.env.client, TASK_QUEUE, { ...SETTINGS, perInvoice: 1 });
+    const invoiceCode = `old-${randomUUID()}`;
+    const input = (n: number) => ({ paymentToken: newToken(), invoiceCode, reservationId: `r-${n}` });
+    assert.equal((await budget.otpBudgetReserve(input(1))).outcome, 'reserved');
+    assert.equal(await budgetUsed('invoice', invoiceCode), 1);
+    const spent = await budget.otpBudgetReserve(input(2));
+    assert.deepEqual([spent.outcome, spent.outcome === 'exhausted' && spent.kind], ['exhausted', 'invoice']);
+    // With the count, the same invoice's budget workflow is not asked.
+    assert.equal((await budget.otpBudgetReserve({ ...input(3), invoiceUnitsHeld: 0 })).outcome, 'reserved');
+    assert.equal(await budgetUsed('invoice', invoiceCode), 1);
   });
 
   it('a right OTP gives its unit back; a wrong one keeps it', async () => {
@@ -133,7 +151,6 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
     assert.equal((await harness.paysaga.submitOtp(p.workflowId, { otp: RIGHT_OTP })).accepted, true);
     assert.equal((await harness.paysaga.result<PrakerjaPaymentView>(p.workflowId)).status, 'COMPLETED');
     assert.equal(await budgetUsed('token', tokenDigest(SETTINGS.key, token)), 1);
-    assert.equal(await budgetUsed('invoice', p.invoiceCode), 1);
   });
 
   it('concurrent payments of one token: exactly the budget reaches Prakerja, the rest are refused', async () => {
@@ -148,9 +165,9 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
       assert.match(String((r as PromiseRejectedResult).reason), /otp-budget-exhausted/);
     const reached = payments.filter((p) => calledFor(p.invoiceCode) > 0).length;
     assert.equal(reached, SETTINGS.perToken);
-    // The invoice units of the refused payments were given back (token refused first).
-    for (const p of payments.filter((q) => calledFor(q.invoiceCode) === 0))
-      assert.equal(await budgetUsed('invoice', p.invoiceCode).catch(() => 0), 0);
+    // Each payment counts its own invoice: no invoice budget workflow was started for any.
+    for (const p of payments)
+      await assert.rejects(budgetUsed('invoice', p.invoiceCode), WorkflowNotFoundError);
   });
 
   it('a unit frees when its window ends, and an empty budget workflow ends', async () => {
