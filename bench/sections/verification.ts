@@ -27,8 +27,10 @@
  * with exactly the bytes the gateway answered for that route, so request and answer sizes match.
  *
  * Load: N requests at concurrency C from this process over node:http keep-alive (one socket per
- * concurrent caller), after an untimed warm-up of both servers; two rounds each, alternating
- * engine and bare, the better round of each kept (a shared machine's noise). The gateway's rate limit
+ * concurrent caller), after an untimed warm-up of both servers; three rounds each (two in quick
+ * mode), alternating engine and bare, the best round of each kept (a shared machine's noise). The
+ * load generator is this process and spends about as much CPU per request as the bare route: on
+ * a 2-core machine the bare side is partly bound by it. The gateway's rate limit
  * (GATEWAY_RATE_LIMIT_PER_MINUTE, 60000/min on the local stack) applies to /v1 only, not to the
  * webhook routes (gateway/rate-limit.ts); any 429 seen is counted in the row's detail anyway.
  *
@@ -195,19 +197,23 @@ export async function serveBareRoutes(answers: Record<string, { method: 'GET' | 
     });
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // A clean exit on stop, so a --cpu-prof profile is written as the stack's processes write theirs.
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
   const address = app.server.address();
   console.log(`bare route listening on ${typeof address === 'object' && address ? address.port : 0}`);
 }
 
 async function startBareRoutes(
   answers: Record<string, { method: 'GET' | 'POST'; body: string }>,
+  /** The stack's profiling flags (Stack.profilingNodeFlags): profiled when the gateway is. */
+  nodeFlags: readonly string[],
 ): Promise<{ url: string; proc: ManagedProcess }> {
   let port = 0;
   const proc = new ManagedProcess(
     {
       name: 'bare-route',
       command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, 'bench/sections/verification.ts'), '--bare-routes'],
+      args: [...nodeFlags, '--import', 'tsx', join(ROOT, 'bench/sections/verification.ts'), '--bare-routes'],
       env: { ...process.env, BARE_ROUTE_ANSWERS: JSON.stringify(answers) },
       readyPattern: /bare route listening on \d+/,
     },
@@ -241,9 +247,11 @@ function round(v: number, digits: number): number {
 
 export const verificationSection: BenchSection = async (ctx: BenchContext): Promise<BenchRow[]> => {
   const { stack, quick } = ctx;
-  // Fewer requests on the replay routes (each asks Temporal twice) than on the verification-only
-  // ones, which both servers answer in a fraction of a millisecond.
-  const totals = { replay: quick ? 800 : 5_000, verify: quick ? 4_000 : 20_000 };
+  // A round lasts about a second at full size (the gateway answers a replay from its cache, tens
+  // of thousands a second). Rounds of 5,000 lasted a fifth of a second, and one scheduling
+  // hiccup moved the K-Link replay ratio between 0.72 and 0.96 from run to run.
+  const total = quick ? 4_000 : 20_000;
+  const rounds = quick ? 2 : 3;
   const warmup = quick ? 200 : 1_000;
   const concurrency = 32;
   const d = await engineDriver(stack);
@@ -314,20 +322,19 @@ export const verificationSection: BenchSection = async (ctx: BenchContext): Prom
         throw new Error(`${p.name}: not answered as a replay: ${once.lastBody}`);
       answers[p.path.split('?')[0]!] = { method: p.method, body: once.lastBody };
     }
-    bare = await startBareRoutes(answers);
+    bare = await startBareRoutes(answers, stack.profilingNodeFlags);
 
     const rows: BenchRow[] = [];
     const checkUsByScheme: Partial<Record<SignatureScheme, number>> = {};
     for (const p of probes) {
       await load(stack.gatewayUrl, p, warmup, concurrency);
       await load(bare.url, p, warmup, concurrency);
-      const total = p.goal ? totals.replay : totals.verify;
       const pids = stack.pids();
-      // Best of two rounds each, alternating: a shared machine's noise hits one round, not both.
+      // Best of the rounds each, alternating: a shared machine's noise hits one round, not all.
       type Measured = Awaited<ReturnType<typeof measured>>;
       let engine: Measured | undefined;
       let baseline: Measured | undefined;
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < rounds; round++) {
         const e = await measured(stack.gatewayUrl, p, total, concurrency, {
           gateway: pids.gateway,
           temporal: pids.temporal,
@@ -370,7 +377,7 @@ export const verificationSection: BenchSection = async (ctx: BenchContext): Prom
         detail: {
           n: total,
           concurrency,
-          rounds: 'best of 2',
+          rounds: `best of ${rounds}`,
           measured: p.what,
           route: `${p.method} ${p.path.split('?')[0]}`,
           requestBytes: p.body?.length ?? p.path.length,
