@@ -83,6 +83,12 @@ export class AliKassaNotificationError extends Error {
 
 const malformed = (message: string) => new AliKassaNotificationError(400, 'malformed', message);
 
+/** `+` is a space, then percent-decoding; a part with neither (most of them) is as it was. */
+function decodeQueryPart(raw: string): string {
+  const spaced = raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
+}
+
 /**
  * The query string's parameters, decoded as PHP fills $_GET. Throws AliKassaNotificationError
  * (400) for a malformed escape, invalid UTF-8 or a parameter given twice.
@@ -96,8 +102,8 @@ export function parseNotificationQuery(rawQuery: string): Map<string, string> {
     let key: string;
     let value: string;
     try {
-      key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
-      value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+      key = decodeQueryPart(rawKey);
+      value = decodeQueryPart(rawValue);
     } catch {
       throw malformed('a query parameter is not valid percent-encoded UTF-8');
     }

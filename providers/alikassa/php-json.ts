@@ -32,8 +32,13 @@ function hex4(code: number): string {
   return `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+/** Characters json_encode writes otherwise than as themselves: all but printable ASCII, `"`, `\` and `/`. */
+const NEEDS_ESCAPE = /[^\x20\x21\x23-\x2e\x30-\x5b\x5d-\x7e]/;
+
 /** A PHP string literal as json_encode writes it. */
 export function phpJsonString(value: string): string {
+  // Most values (ids, amounts, statuses) need no escape: one regex test instead of a walk.
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   let out = '"';
   // for..of walks code points: one above U+FFFF is written as its two UTF-16 halves.
   for (const ch of value) {

@@ -77,6 +77,14 @@ describe('PHP json_encode bytes', () => {
     // DEL stays itself: PHP's escape table ends at U+001F (php-src ext/json/json_encoder.c), where
     // Python's ensure_ascii would write \u007f; no such character is in the vectors above.
     assert.equal(phpJsonString('\x7f'), '"\x7f"');
+    // Every ASCII character, alone and between letters (the escape-free fast path and the walk):
+    // as JSON.stringify writes it below U+007F, but `/` as `\/`.
+    for (let c = 0; c < 0x7f; c++) {
+      const ch = String.fromCharCode(c);
+      const inner = ch === '/' ? '\\/' : JSON.stringify(ch).slice(1, -1);
+      assert.equal(phpJsonString(ch), `"${inner}"`, `U+${c.toString(16)}`);
+      assert.equal(phpJsonString(`ab${ch}cd`), `"ab${inner}cd"`, `U+${c.toString(16)} inside`);
+    }
     assert.equal(
       phpJsonEncode([
         ['id', 5n],
