@@ -30,6 +30,16 @@ export const BENCH_TEMPORAL_DYNAMIC_CONFIG = {
   // which sets none. The stack's search attributes are all registered before the server starts
   // (--search-attribute), so the cache a production server keeps is never stale here.
   'system.forceSearchAttributesCacheRefreshOnRead': false,
+  // Per history shard, the rate at which each task queue's reader loads tasks from the database
+  // (default 20 a second). A production cluster has hundreds or thousands of shards, each with its
+  // own reader; the dev server has one, so all the server's task loads shared 20 a second. A
+  // signalled workflow task then waited for the transfer reader's next load: measured from the
+  // parked section's histories (WorkflowTaskScheduled to WorkflowTaskStarted), about 30 ms of
+  // the 48 ms from a webhook to PAID once more than about a dozen signals came in a row, 1-2 ms
+  // with the limit raised. The same for the engine and bare; it measured the dev server's one shard.
+  'history.transferProcessorMaxPollRPS': 1000,
+  'history.timerProcessorMaxPollRPS': 1000,
+  'history.visibilityProcessorMaxPollRPS': 1000,
 } as const;
 
 /** In the order they run: the parked section last, it leaves 10,000 payments behind. */

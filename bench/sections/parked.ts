@@ -15,6 +15,8 @@
  *   'klink/customer-pays' (the sandbox's K-Link then sends its HMAC-signed settlement webhook to
  *   the gateway, which verifies it and signals the saga). Timed, one at a time: from sending
  *   that control call to the workflow's result (read with the stack's codec) resolving PAID.
+ *   Untimed after each: the payment's history gives how long the signal's workflow task waited
+ *   for a worker's poll and whether it went to the worker's sticky queue (the row's detail).
  * - Listing what needs review: GET /v1/payments?needsReview=true through the gateway (a
  *   visibility query, PaysagaNeedsReview = true) and the same through PaysagaClient.list in this
  *   process, median of a few calls each. R payments are put in NEEDS_REVIEW first (paid a wrong
@@ -24,6 +26,7 @@
  * once AWAITING_PAYMENT) at a bounded concurrency, with the longest expiry the input allows.
  */
 import { readFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
 import { PaysagaClient } from '../../client/paysaga-client';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/runtime-settings';
 import { percentile, runPool, startBare } from '../bare/drive';
@@ -82,15 +85,47 @@ async function startTransfer(d: EngineDriver, orderId: string): Promise<Payment>
   return { orderId, workflowId: start.workflowId };
 }
 
+/** One paid sample: the latency, and how long the signal's workflow task waited for a worker. */
+interface Paid {
+  ms: number;
+  /** From the task scheduled to a worker's poll taking it (the history's own timestamps). */
+  taskWaitMs: number;
+  /**
+   * Whether that task went to the worker's sticky queue. An evicted payment's does too: the
+   * worker then fetches the whole history and replays it, which the task wait does not show.
+   */
+  sticky: boolean;
+}
+
+const eventMs = (e: temporal.api.history.v1.IHistoryEvent): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+
 /** The customer pays (the sandbox sends the signed webhook); ms from that call to the result PAID. */
-async function payAndTime(d: EngineDriver, p: Payment): Promise<number> {
+async function payAndTime(d: EngineDriver, p: Payment): Promise<Paid> {
   const handle = d.client.workflow.getHandle(p.workflowId);
   const t0 = performance.now();
   await d.control('klink/customer-pays', { order_id: p.orderId });
   const view = (await handle.result()) as { status?: string };
   const ms = performance.now() - t0;
   if (view.status !== 'PAID') throw new Error(`${p.workflowId} ended ${view.status}, not PAID`);
-  return ms;
+  // Untimed: the workflow task the webhook's signal caused, from its history.
+  const events = (await handle.fetchHistory()).events ?? [];
+  const { EventType } = temporal.api.enums.v1;
+  const signalled = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  const scheduled = events.find(
+    (e, i) => i > signalled && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  );
+  const started = events.find(
+    (e, i) => i > signalled && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  );
+  if (signalled < 0 || !scheduled || !started) throw new Error(`${p.workflowId}: no signalled workflow task`);
+  return {
+    ms,
+    taskWaitMs: eventMs(started) - eventMs(scheduled),
+    sticky:
+      scheduled.workflowTaskScheduledEventAttributes?.taskQueue?.kind ===
+      temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+  };
 }
 
 async function medianOf(n: number, fn: () => Promise<unknown>): Promise<number> {
@@ -143,8 +178,9 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
     // start answers would find its workflow still busy with the start's last task.
     const fresh = await runPool(latencySamples, concurrency, (i) => startTransfer(d, id('u', i)));
     await new Promise((r) => setTimeout(r, 1_000));
-    const unloaded: number[] = [];
-    for (const p of fresh.results) unloaded.push(await payAndTime(d, p));
+    const unloadedPaid: Paid[] = [];
+    for (const p of fresh.results) unloadedPaid.push(await payAndTime(d, p));
+    const unloaded = unloadedPaid.map((x) => x.ms);
     const listRestUnloaded = await medianOf(listSamples, listRest);
     const listClientUnloaded = await medianOf(listSamples, listClient);
     const listedUnloaded = (await listRest()).length;
@@ -186,8 +222,9 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
     const picks = Array.from({ length: latencySamples }, (_, k) =>
       Math.floor((k * parkedCount) / latencySamples),
     );
-    const loaded: number[] = [];
-    for (const k of picks) loaded.push(await payAndTime(d, parked.results[k]!));
+    const loadedPaid: Paid[] = [];
+    for (const k of picks) loadedPaid.push(await payAndTime(d, parked.results[k]!));
+    const loaded = loadedPaid.map((x) => x.ms);
     // The last maxCachedWorkflows started are the ones most likely still in the sticky cache.
     const likelyCached = picks.filter((k) => k >= parkedCount - maxCachedWorkflows).length;
 
@@ -315,6 +352,22 @@ export const parkedSection: BenchSection = async (ctx: BenchContext): Promise<Be
           loadedPicks: `spread evenly over the ${parkedCount}; ${likelyCached} among the last ${maxCachedWorkflows} started`,
           loadedP90Ms: Math.round(percentile(loaded, 90)),
           unloadedP90Ms: Math.round(percentile(unloaded, 90)),
+          // Where the time goes: the signal's workflow task waiting for a worker's poll is
+          // Temporal's matching, the same for a cached payment and an evicted one.
+          loadedTaskWaitP50Ms: Math.round(
+            percentile(
+              loadedPaid.map((x) => x.taskWaitMs),
+              50,
+            ),
+          ),
+          unloadedTaskWaitP50Ms: Math.round(
+            percentile(
+              unloadedPaid.map((x) => x.taskWaitMs),
+              50,
+            ),
+          ),
+          loadedOnStickyQueue: loadedPaid.filter((x) => x.sticky).length,
+          unloadedOnStickyQueue: unloadedPaid.filter((x) => x.sticky).length,
         },
       },
       listRow(
