@@ -3,7 +3,7 @@
  * provider webhooks. Builds on Fastify for body limits, content-type parsing and CORS.
  */
 import type { KeyObject } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PaysagaClient } from '../client/paysaga-client';
 import type { Logger } from '../common/logger';
@@ -49,7 +49,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     // completed"): at a provider's delivery rate they cost more than the signature check, and an
     // AliKassa notification's URL carries the payer's details. Their handlers still log what
     // matters (a refusal, a replay), and /metrics/webhooks and /metrics/callbacks count them.
-    disableRequestLogging: (req) => isProviderDelivery(req.url),
+    logController: new LogController({ disableRequestLogging: (req) => isProviderDelivery(req.url) }),
     frameworkErrors: answerFrameworkError,
   });
   // First, before any plugin: a plugin keeps the error handler of the moment it is registered.
