@@ -52,6 +52,8 @@ export interface PaysagaWorkerDeps {
 
 export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Worker> {
   const bundlePath = currentBundlePath();
+  // One converter for the worker and the budget activities' client: both seal with the same keys.
+  const dataConverter = paysagaDataConverter(deps.codecKeys);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
@@ -78,13 +80,13 @@ export async function createPaysagaWorker(deps: PaysagaWorkerDeps): Promise<Work
         new Client({
           connection: deps.connection,
           namespace: deps.namespace,
-          dataConverter: paysagaDataConverter(deps.codecKeys),
+          dataConverter,
         }),
         deps.taskQueue,
         deps.otpBudget ?? defaultOtpBudget(deps.codecKeys),
       ),
     },
-    dataConverter: paysagaDataConverter(deps.codecKeys),
+    dataConverter,
     maxCachedWorkflows: deps.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...deps.overrides,
   });
