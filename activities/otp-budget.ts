@@ -95,8 +95,9 @@ export function createOtpBudgetActivities(client: Client, taskQueue: string, set
 
   return {
     /**
-     * Takes one unit of the token's budget and one of the invoice's, or neither: a unit taken
-     * from the token before the invoice refused is given back.
+     * Takes one unit of the token's budget and one of the invoice's, or neither. With the saga's
+     * count, the invoice's is checked first and counted by the saga; without it, a unit taken
+     * from the token before the invoice's budget workflow refused is given back.
      */
     async otpBudgetReserve(input: OtpBudgetInput): Promise<OtpBudgetOutcome> {
       // The invoice's own count is checked first: a refusal there takes nothing from the token.
@@ -148,7 +149,12 @@ export function createOtpBudgetActivities(client: Client, taskQueue: string, set
       return { outcome: 'reserved' };
     },
 
-    /** Gives the unit back to both budgets: the OTP was right, or never reached Prakerja. */
+    /**
+     * Gives the unit back to the token's budget (and to the invoice's budget workflow for an
+     * input without the saga's count): the OTP was right, or never reached Prakerja. A unit an
+     * older reserve took from an invoice's workflow, in a payment that now counts, stays there
+     * until its window ends: the safe side, and that workflow is no longer asked for new ones.
+     */
     async otpBudgetRelease(input: OtpBudgetInput): Promise<void> {
       for (const budget of budgets(input)) await release(budget.id, input.reservationId);
     },

@@ -36,6 +36,7 @@ import { createTestWorker, startTestEnv, TEST_NAMESPACE } from '../test/helpers/
 import { REPLAY_FIXTURE_KEYS } from '../test/replay/fixture-codec-key';
 import { KLINK_REFUND_WORKFLOW_TYPE, type KLinkRefundView } from '../workflows/klink-refund-definitions';
 import { PRAKERJA_WORKFLOW_TYPE } from '../workflows/prakerja-definitions';
+import { OTP_BUDGET_EXHAUSTED } from '../workflows/otp-budget-definitions';
 import { temporalCliPath } from './temporal-cli';
 import { deliverUnmatched } from '../gateway/unmatched';
 import type { UnmatchedReportView } from '../workflows/unmatched-report';
@@ -276,7 +277,14 @@ function prakerjaScenarios(client: PaysagaClient, workflows: WorkflowClient): Re
       run: (k) =>
         started(k, async (id) => {
           for (let i = 0; i < RECORDED_PER_INVOICE; i++) await client.submitOtp(id, { otp: '000000' });
-          await client.submitOtp(id, { otp: '123456' }).catch(() => undefined);
+          const refused = await client.submitOtp(id, { otp: '123456' }).then(
+            () => undefined,
+            (err: Error) => err,
+          );
+          if (!refused?.message.includes(OTP_BUDGET_EXHAUSTED))
+            throw new Error(
+              `expected the budget to refuse the third OTP, got ${refused?.message ?? 'accepted'}`,
+            );
         }),
     },
     expired: {

@@ -8,8 +8,8 @@
  * 100, not the 500 it was: a cached workflow costs about 170 KB of the Rust core's native memory
  * besides its JavaScript state, and a payment waits for its money mostly evicted anyway (a
  * webhook days later finds it replayed). 100 holds the payments in flight at the bench's
- * concurrency (20 at a time), but not Prakerja's OTP budget workflows, which stay open 10 s after
- * each payment (about 280 at the bench's rate): those are evicted and replayed, short histories,
+ * concurrency (20 at a time), but not Prakerja's token OTP budget workflows, which stay open 10 s
+ * after each payment (about 160 at the bench's rate): those are evicted and replayed, short histories,
  * part of the worker's CPU per Prakerja payment. Measured by the bench's parked section and
  * recorded in the README's before/after rows.
  */

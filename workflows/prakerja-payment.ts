@@ -178,7 +178,8 @@ export async function prakerjaPaymentWorkflow(input: PrakerjaPaymentInput): Prom
   }
 
   /**
-   * One unit of the token's and the invoice's budget, before anything is sent to Prakerja.
+   * One unit of the token's budget and of the invoice's (this payment's own count), before
+   * anything is sent to Prakerja.
    * Answers a refusal for the caller, or throws the Update's refusal when the budget is spent.
    */
   async function reserveBudget(budget: ReturnType<typeof budgetInput>): Promise<SubmitOtpResult | undefined> {

@@ -8,6 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { PaysagaConflictError } from '../../client/inputs';
 import type { AuthorizeActivityInput, AuthorizeOutcome } from '../../activities/prakerja';
@@ -23,6 +24,8 @@ import { TEST_NAMESPACE, useSagaTestEnv } from '../helpers/test-env';
 
 const RIGHT_OTP = '123456';
 const WRONG_OTP = '000000';
+/** An OTP whose authorize never reaches "Prakerja" (a transport failure before sending). */
+const UNSENT_OTP = '999999';
 const TASK_QUEUE = 'budget';
 const SETTINGS: OtpBudgetSettings = {
   perToken: 4,
@@ -36,6 +39,8 @@ const authorizeCalls: string[] = [];
 const prakerja = {
   async prakerjaAuthorize(input: AuthorizeActivityInput): Promise<AuthorizeOutcome> {
     authorizeCalls.push(input.invoiceCode);
+    if (input.otp === UNSENT_OTP)
+      throw ApplicationFailure.nonRetryable('connection refused', 'ProviderTransportError');
     return input.otp === RIGHT_OTP
       ? {
           outcome: 'authorized',
@@ -114,7 +119,8 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
   });
 
   it('one invoice: the budget caps its attempts below the maxOtpAttempts its caller asked for', async () => {
-    const p = await pay(newToken(), { maxOtpAttempts: 10 });
+    const token = newToken();
+    const p = await pay(token, { maxOtpAttempts: 10 });
     for (let i = 0; i < SETTINGS.perInvoice; i++) {
       const r = await harness.paysaga.submitOtp(p.workflowId, { otp: WRONG_OTP });
       assert.equal(r.reason, 'wrong-otp');
@@ -129,6 +135,21 @@ describe('OTP guessing budget (real Temporal dev server)', () => {
     const ended = await harness.paysaga.result<PrakerjaPaymentView>(p.workflowId);
     assert.match(ended.timeline.at(-1)!.note, new RegExp(`\\(budget ${p.workflowId}\\)$`));
     await assert.rejects(budgetUsed('invoice', p.invoiceCode), WorkflowNotFoundError);
+    // Refused by the invoice's count, the OTP took nothing from the token's budget.
+    assert.equal(await budgetUsed('token', tokenDigest(SETTINGS.key, token)), SETTINGS.perInvoice);
+  });
+
+  it("an OTP that never reached Prakerja gives its unit back to the invoice's count", async () => {
+    const token = newToken();
+    const p = await pay(token, { maxOtpAttempts: 10 });
+    const send = (otp: string) => harness.paysaga.submitOtp(p.workflowId, { otp });
+    for (let i = 0; i < SETTINGS.perInvoice - 1; i++)
+      assert.equal((await send(WRONG_OTP)).reason, 'wrong-otp');
+    // Each takes the last unit and gives it back: without the give-back the second is refused.
+    for (let i = 0; i < 2; i++) assert.equal((await send(UNSENT_OTP)).reason, 'provider-unavailable');
+    assert.equal((await send(WRONG_OTP)).reason, 'wrong-otp', 'the last unit is still there');
+    await assert.rejects(send(RIGHT_OTP), /otp-budget-exhausted: this invoice has used its 3 OTP attempts/);
+    assert.equal(calledFor(p.invoiceCode), SETTINGS.perInvoice + 2);
   });
 
   it('a reserve scheduled before the saga counted its invoice (no count in its input) still uses the invoice budget workflow', async () => {
