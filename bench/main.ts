@@ -42,6 +42,25 @@ export const BENCH_TEMPORAL_DYNAMIC_CONFIG = {
   'history.visibilityProcessorMaxPollRPS': 1000,
 } as const;
 
+/**
+ * The settings above with BENCH_TEMPORAL_DYNAMIC_CONFIG's (a JSON object) over them, for a
+ * before/after run of a server setting; the result file records what was used.
+ */
+export function benchDynamicConfig(json: string | undefined): Record<string, string | number | boolean> {
+  const extra: unknown = json ? JSON.parse(json) : {};
+  const scalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
+  if (
+    typeof extra !== 'object' ||
+    extra === null ||
+    Array.isArray(extra) ||
+    !Object.values(extra).every(scalar)
+  )
+    throw new Error(
+      'BENCH_TEMPORAL_DYNAMIC_CONFIG must be a JSON object of dynamic config keys and scalar values',
+    );
+  return { ...BENCH_TEMPORAL_DYNAMIC_CONFIG, ...(extra as Record<string, string | number | boolean>) };
+}
+
 /** In the order they run: the parked section last, it leaves 10,000 payments behind. */
 export const SECTIONS: ReadonlyArray<[string, BenchSection]> = [
   ['verification', verificationSection],
@@ -79,6 +98,7 @@ async function main(): Promise<void> {
     .split(',');
   const resultsDir = process.argv.find((a) => a.startsWith('--results='))?.slice('--results='.length);
   const env = environment();
+  const dynamicConfig = benchDynamicConfig(process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG);
   const t0 = performance.now();
   if (!currentBundlePath()) await buildWorkflowBundle();
   const dataDir = mkdtempSync(join(tmpdir(), 'paysaga-bench-'));
@@ -96,7 +116,7 @@ async function main(): Promise<void> {
     // (the cold-start probe) waited about a second more in some samples, on a partition no poll
     // had reached yet: 1739 against 662 ms to the first poll answered, in one quick run. That is
     // Temporal's matching, the same for the engine and bare; it drowned the worker's own start.
-    temporalDynamicConfig: BENCH_TEMPORAL_DYNAMIC_CONFIG,
+    temporalDynamicConfig: dynamicConfig,
     // Profiles of the engine's processes, written when the stack stops (see the README).
     cpuProfileDir: process.env.BENCH_CPU_PROFILE_DIR,
     log: (name, line) => appendFileSync(join(logs, `${name}.log`), line + '\n'),
@@ -122,7 +142,7 @@ async function main(): Promise<void> {
   console.log(formatBenchTable(rows));
   const file = writeResultFile(
     `bench-${quick ? 'quick' : 'full'}`,
-    { kind: 'bench', quick, tookSeconds: tookS, temporalDynamicConfig: BENCH_TEMPORAL_DYNAMIC_CONFIG, rows },
+    { kind: 'bench', quick, tookSeconds: tookS, temporalDynamicConfig: dynamicConfig, rows },
     env,
     resultsDir,
   );

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SECTIONS } from '../../bench/main';
+import { BENCH_TEMPORAL_DYNAMIC_CONFIG, benchDynamicConfig, SECTIONS } from '../../bench/main';
 import type { BenchRow } from '../../bench/types';
 
 const ROOT = resolve(__dirname, '../..');
@@ -18,6 +18,15 @@ const results = mkdtempSync(join(tmpdir(), 'paysaga-bench-test-'));
 after(() => rmSync(results, { recursive: true, force: true }));
 
 describe('performance suite (npm run bench -- --quick)', () => {
+  it("BENCH_TEMPORAL_DYNAMIC_CONFIG goes over the bench's server settings, and only as an object of scalars", () => {
+    assert.deepEqual(benchDynamicConfig(undefined), BENCH_TEMPORAL_DYNAMIC_CONFIG);
+    const before = benchDynamicConfig('{"history.transferProcessorMaxPollRPS":20}');
+    assert.equal(before['history.transferProcessorMaxPollRPS'], 20);
+    assert.equal(before['matching.numTaskqueueReadPartitions'], 1);
+    for (const bad of ['[1]', '"x"', '{"a":{"b":1}}', 'null'])
+      assert.throws(() => benchDynamicConfig(bad), /must be a JSON object/, bad);
+  });
+
   it('runs every section and answers rows with both figures and a ratio', async () => {
     const child = spawn(
       process.execPath,
