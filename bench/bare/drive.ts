@@ -27,6 +27,12 @@ export async function runPool<T>(
   return { ms: performance.now() - started, results };
 }
 
+/** A history event's time (a protobuf Timestamp) in ms since the epoch; NaN when absent. */
+export function eventMs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  if (!t) return NaN;
+  return Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6;
+}
+
 /** The p-th percentile of samples (nearest rank on the sorted copy). */
 export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);

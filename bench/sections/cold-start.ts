@@ -28,7 +28,7 @@ import { ManagedProcess } from '../../scripts/managed-process';
 import { sandboxSettings } from '../../scripts/sandbox-settings';
 import type { Stack } from '../../scripts/stack';
 import { buildWorkflowBundle, currentBundlePath } from '../../workers/workflow-bundle';
-import { percentile } from '../bare/drive';
+import { eventMs, percentile } from '../bare/drive';
 import { bareBundlePath } from '../bare/start';
 import type { BenchContext, BenchRow, BenchSection } from '../types';
 import { engineDriver } from './throughput';
@@ -68,11 +68,6 @@ interface ColdStart {
   polledMs: number;
   /** Spawn to the worker's own ready line. */
   readyLineMs: number;
-}
-
-function eventMs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  if (!t) return NaN;
-  return Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6;
 }
 
 /** Spawns the worker, waits until the probe's first task is handled, stops the worker. */

@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { temporal } from '@temporalio/proto';
 import { PaysagaClient } from '../../client/paysaga-client';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../workers/runtime-settings';
-import { percentile, runPool, startBare } from '../bare/drive';
+import { eventMs, percentile, runPool, startBare } from '../bare/drive';
 import { startBareWorker } from '../bare/start';
 import type { BarePlan } from '../bare/workflows';
 import type { BenchContext, BenchRow, BenchSection } from '../types';
@@ -97,9 +97,6 @@ interface Paid {
   sticky: boolean;
 }
 
-const eventMs = (e: temporal.api.history.v1.IHistoryEvent): number =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-
 /** The customer pays (the sandbox sends the signed webhook); ms from that call to the result PAID. */
 async function payAndTime(d: EngineDriver, p: Payment): Promise<Paid> {
   const handle = d.client.workflow.getHandle(p.workflowId);
@@ -110,7 +107,7 @@ async function payAndTime(d: EngineDriver, p: Payment): Promise<Paid> {
   if (view.status !== 'PAID') throw new Error(`${p.workflowId} ended ${view.status}, not PAID`);
   // Untimed: the workflow task the webhook's signal caused, from its history.
   const events = (await handle.fetchHistory()).events ?? [];
-  const { EventType } = temporal.api.enums.v1;
+  const { EventType, TaskQueueKind } = temporal.api.enums.v1;
   const signalled = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
   const scheduled = events.find(
     (e, i) => i > signalled && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -121,10 +118,10 @@ async function payAndTime(d: EngineDriver, p: Payment): Promise<Paid> {
   if (signalled < 0 || !scheduled || !started) throw new Error(`${p.workflowId}: no signalled workflow task`);
   return {
     ms,
-    taskWaitMs: eventMs(started) - eventMs(scheduled),
+    taskWaitMs: eventMs(started.eventTime) - eventMs(scheduled.eventTime),
     sticky:
       scheduled.workflowTaskScheduledEventAttributes?.taskQueue?.kind ===
-      temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+      TaskQueueKind.TASK_QUEUE_KIND_STICKY,
   };
 }
 
